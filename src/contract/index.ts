@@ -1,0 +1,45 @@
+/** @module The data contract: types, schemas, error registry, and the Clock/Rng ports. */
+export type {
+  Kpi,
+  KpiReport,
+  KpiStatus,
+  Light,
+  LiveQueryUpdate,
+  Overview,
+  ServiceStatus,
+} from './api.ts';
+export { type Clock, VirtualClock } from './clock.ts';
+export {
+  type ErrorCode,
+  errorCodes,
+  isOpsError,
+  OpsError,
+  type OpsErrorOptions,
+  type Problem,
+  type ProblemItem,
+  toProblem,
+} from './errors.ts';
+export { SEVERITIES, type Severity, type TelemetryEvent, TelemetryEventSchema } from './event.ts';
+export {
+  AGGREGATIONS,
+  type Aggregation,
+  type RangeQuery,
+  type RangeSeries,
+  type SelectQuery,
+  type SeriesInfo,
+  type SeriesPoints,
+  type SeriesQuery,
+} from './query.ts';
+export { createRng, normal, type Rng } from './rng.ts';
+export { countSamples, type Point, type SampleBatch, type SeriesSamples } from './sample.ts';
+export {
+  compileMatchers,
+  LABEL_NAME_RE,
+  type Labels,
+  type Matcher,
+  METRIC_NAME_LABEL,
+  METRIC_NAME_RE,
+  seriesKey,
+  sortLabels,
+} from './series.ts';
+export { SERVICE_LABEL, SOURCE_LABEL, WELL_KNOWN_METRICS } from './well-known.ts';
