@@ -77,6 +77,8 @@ export function compileMatchers(
         const re = new RegExp(`^(?:${m.value})$`);
         return (metric: string, labels: Labels) => !re.test(get(metric, labels));
       }
+      default:
+        throw new RangeError(`unknown matcher op ${String(m.op)}`);
     }
   });
   return (metric, labels) => {
