@@ -12,6 +12,9 @@ export const TelemetryEventSchema = Type.Object(
   {
     timestamp: Type.String({
       format: 'date-time',
+      // RFC 3339 narrowed: upper-case T and Z, a zone always, at most 9 fraction digits.
+      pattern:
+        '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)$',
       description: 'When the value was observed, ISO 8601 / RFC 3339 with a zone (Z or ±hh:mm).',
       examples: ['2026-01-01T00:00:10Z'],
     }),
@@ -34,9 +37,18 @@ export const TelemetryEventSchema = Type.Object(
       ),
     ),
     tags: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[a-zA-Z_][a-zA-Z0-9_.]*$' }), Type.String(), {
-        description: 'Extra dimensions, stored as labels.',
-      }),
+      // Names: LABEL_NAME_RE, at most 128 characters, not reserved (`__*`, `source_id`,
+      // `severity`). Counts and lengths are the default IngestLimits (src/ingest/limits.ts).
+      Type.Record(
+        Type.String({
+          pattern: '^(?!__)(?!(source_id|severity)$)[a-zA-Z_][a-zA-Z0-9_.]{0,127}$',
+        }),
+        Type.String({ minLength: 1, maxLength: 1024 }),
+        {
+          description: 'Extra dimensions, stored as labels. At most 32 by default.',
+          maxProperties: 32,
+        },
+      ),
     ),
   },
   {

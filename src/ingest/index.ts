@@ -1,0 +1,18 @@
+/**
+ * @module
+ * Wire decoders: pure functions from request bytes to a `SampleBatch` or a list of problems. No
+ * I/O and no clock (the caller passes `nowMs` in the limits); the server calls them from its
+ * routes. Formats: data contract v1 (JSON array, NDJSON), Prometheus remote write v1, Influx line
+ * protocol. See docs/data-contract.md and docs/formats/.
+ */
+export {
+  decodeEventArray,
+  decodeEventsJson,
+  decodeEventsNdjson,
+  EVENT_FIELDS,
+  MAX_NAME_LENGTH,
+  SEVERITY_LABEL,
+} from './events.ts';
+export { parseIsoTimestampMs } from './iso-time.ts';
+export { defaultIngestLimits, formatDurationMs, type IngestLimits } from './limits.ts';
+export type { DecodeFailure, DecodeResult, DecodeSuccess } from './result.ts';
