@@ -47,6 +47,8 @@ export const TelemetryEventSchema = Type.Object(
         {
           description: 'Extra dimensions, stored as labels. At most 32 by default.',
           maxProperties: 32,
+          // TypeBox's Record leaves other keys open; a key that misses the pattern is an error.
+          additionalProperties: false,
         },
       ),
     ),
