@@ -1,0 +1,24 @@
+/** @module Simulators: seeded, deterministic producers of telemetry with ground-truth labels. */
+export {
+  INCIDENT_EFFECTS,
+  INCIDENT_KINDS,
+  type Incident,
+  type IncidentKind,
+  type IncidentLabel,
+  type IncidentSpec,
+  toIncidentLabel,
+} from './cloud-incidents.ts';
+export {
+  type CloudSample,
+  dailyFactor,
+  type IncidentEffects,
+  weeklyFactor,
+} from './cloud-model.ts';
+export {
+  type CloudSimulatorOptions,
+  defaultCloudSimulatorOptions,
+  MAX_SERVICES,
+  validateCloudSimulatorOptions,
+} from './cloud-options.ts';
+export { type CloudRegion, type ServiceProfile, serviceNames } from './cloud-services.ts';
+export { CloudSimulator, createCloudSimulator } from './cloud-simulator.ts';
