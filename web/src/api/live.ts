@@ -1,0 +1,133 @@
+/**
+ * @module
+ * Server push over Server-Sent Events (docs/api.md). A LiveStream wraps one EventSource: it
+ * parses each named event's JSON, reports its state, and reopens with backoff when the browser
+ * gives up (EventSource retries by itself only while the server answers with an event stream).
+ * Every open stream registers its state in `connection`, which the header indicator shows.
+ */
+
+export type StreamState = 'connecting' | 'live' | 'reconnecting';
+
+/** Event names the server sends (docs/api.md). */
+export const LIVE_EVENTS = { overview: 'overview', query: 'update' } as const;
+
+export interface LiveStreamOptions<T> {
+  readonly url: string;
+  readonly event: string;
+  readonly onData: (data: T) => void;
+  /** First reopen delay after the browser closes the stream; doubles up to maxBackoffMs. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+export class LiveStream<T> {
+  readonly #options: LiveStreamOptions<T>;
+  #source: EventSource | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #backoffMs: number;
+  #closed = false;
+  readonly #id: number;
+
+  constructor(options: LiveStreamOptions<T>) {
+    this.#options = options;
+    this.#backoffMs = options.minBackoffMs ?? 1_000;
+    this.#id = connection.register();
+    this.#open();
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#source?.close();
+    this.#source = undefined;
+    connection.unregister(this.#id);
+  }
+
+  #open(): void {
+    if (this.#closed) return;
+    const source = new EventSource(this.#options.url);
+    this.#source = source;
+    source.addEventListener('open', () => {
+      this.#backoffMs = this.#options.minBackoffMs ?? 1_000;
+    });
+    source.addEventListener(this.#options.event, (ev) => {
+      let data: T;
+      try {
+        data = JSON.parse((ev as MessageEvent<string>).data) as T;
+      } catch {
+        // A malformed event is dropped; the next one replaces the whole view anyway.
+        return;
+      }
+      connection.set(this.#id, 'live');
+      this.#options.onData(data);
+    });
+    source.addEventListener('error', () => {
+      if (this.#closed) return;
+      connection.set(this.#id, 'reconnecting');
+      if (source.readyState === EventSource.CLOSED) {
+        // The browser will not retry (an HTTP error or a wrong content type): we do, with backoff.
+        this.#timer = setTimeout(() => this.#open(), this.#backoffMs);
+        this.#backoffMs = Math.min(this.#backoffMs * 2, this.#options.maxBackoffMs ?? 15_000);
+      }
+    });
+  }
+}
+
+/** The summary shown in the header: live only when every open stream is. */
+export type ConnectionSummary = 'idle' | 'connecting' | 'live' | 'reconnecting';
+
+export function summarize(states: readonly StreamState[]): ConnectionSummary {
+  if (states.length === 0) return 'idle';
+  if (states.includes('reconnecting')) return 'reconnecting';
+  if (states.includes('connecting')) return 'connecting';
+  return 'live';
+}
+
+class ConnectionRegistry {
+  readonly #states = new Map<number, StreamState>();
+  readonly #listeners = new Set<() => void>();
+  #nextId = 1;
+  #summary: ConnectionSummary = 'idle';
+  #lastDataMs: number | undefined;
+
+  register(): number {
+    const id = this.#nextId++;
+    this.#states.set(id, 'connecting');
+    this.#changed();
+    return id;
+  }
+
+  unregister(id: number): void {
+    this.#states.delete(id);
+    this.#changed();
+  }
+
+  set(id: number, state: StreamState): void {
+    if (!this.#states.has(id)) return;
+    if (state === 'live') this.#lastDataMs = Date.now();
+    if (this.#states.get(id) === state) return;
+    this.#states.set(id, state);
+    this.#changed();
+  }
+
+  /** For useSyncExternalStore. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  getSummary = (): ConnectionSummary => this.#summary;
+
+  get lastDataMs(): number | undefined {
+    return this.#lastDataMs;
+  }
+
+  #changed(): void {
+    const next = summarize([...this.#states.values()]);
+    if (next === this.#summary) return;
+    this.#summary = next;
+    for (const l of this.#listeners) l();
+  }
+}
+
+export const connection = new ConnectionRegistry();

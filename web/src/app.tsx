@@ -1,0 +1,96 @@
+/**
+ * @module
+ * The shell: header (brand, navigation, connection state, theme) and the routed page.
+ */
+import { useState } from 'react';
+import { ConnectionIndicator } from './components/connection-indicator.tsx';
+import { ExplorePage } from './pages/explore.tsx';
+import { OverviewPage } from './pages/overview.tsx';
+import { ServicePage } from './pages/service.tsx';
+import { matchRoute, onLinkClick, useLocation } from './router.ts';
+import { getThemePreference, setThemePreference, type ThemePreference } from './theme.ts';
+
+const NEXT_THEME: Record<ThemePreference, ThemePreference> = {
+  auto: 'dark',
+  dark: 'light',
+  light: 'auto',
+};
+
+export function App(): React.JSX.Element {
+  const { pathname, search } = useLocation();
+  const route = matchRoute(pathname);
+  // Carry the time range between pages; explore keeps its own full state.
+  const params = new URLSearchParams(search);
+  const carry = new URLSearchParams();
+  for (const k of ['range', 'from', 'to']) {
+    const v = params.get(k);
+    if (v !== null) carry.set(k, v);
+  }
+  const q = carry.toString() === '' ? '' : `?${carry.toString()}`;
+
+  return (
+    <>
+      <header className="topbar">
+        <a className="brand" href={`/${q}`} onClick={onLinkClick}>
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
+            <circle cx="12" cy="12" r="10" fill="none" stroke="currentColor" strokeWidth="2" />
+            <path d="M5 13h4l2-5 3 9 2-4h3" fill="none" stroke="currentColor" strokeWidth="2" />
+          </svg>
+          opsight
+        </a>
+        <nav className="nav">
+          <a
+            href={`/${q}`}
+            onClick={onLinkClick}
+            className={route.page === 'overview' || route.page === 'service' ? 'is-active' : ''}
+          >
+            Overview
+          </a>
+          <a
+            href={`/explore${q}`}
+            onClick={onLinkClick}
+            className={route.page === 'explore' ? 'is-active' : ''}
+          >
+            Explore
+          </a>
+        </nav>
+        <div className="topbar-end">
+          <ConnectionIndicator />
+          <ThemeButton />
+        </div>
+      </header>
+      {route.page === 'overview' ? <OverviewPage /> : null}
+      {route.page === 'service' ? <ServicePage key={route.id} id={route.id} /> : null}
+      {route.page === 'explore' ? <ExplorePage /> : null}
+      {route.page === 'not-found' ? (
+        <main className="page">
+          <h1>Not found</h1>
+          <p>
+            Nothing lives at <code>{route.path}</code>.{' '}
+            <a href="/" onClick={onLinkClick}>
+              Back to the overview
+            </a>
+          </p>
+        </main>
+      ) : null}
+    </>
+  );
+}
+
+function ThemeButton(): React.JSX.Element {
+  const [pref, setPref] = useState(getThemePreference());
+  return (
+    <button
+      type="button"
+      className="ghost theme-button"
+      title="Theme: follows the system (auto), or pick dark or light"
+      onClick={() => {
+        const next = NEXT_THEME[pref];
+        setThemePreference(next);
+        setPref(next);
+      }}
+    >
+      {pref === 'auto' ? '◐ auto' : pref === 'dark' ? '● dark' : '○ light'}
+    </button>
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * @module
+ * TimeChart: the one React wrapper around uPlot that every page uses.
+ *
+ * - Resize-aware: a ResizeObserver keeps the canvas as wide as its box.
+ * - Theme-aware: axis and grid colours come from CSS variables; the chart rebuilds on a switch.
+ * - Local time on the x axis (uPlot formats with the browser's time zone; `ms: 1` = epoch ms).
+ * - Its own legend (React, below the plot): the value under the cursor, or the latest value when
+ *   the cursor is away; click a name to hide or show the line.
+ * - Series may come and go between updates: same set of series -> setData (cheap, keeps zoom and
+ *   hidden lines); a different set -> the plot is rebuilt with stable per-series colours.
+ */
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+import { formatValue } from '../format.ts';
+import { useTheme } from '../theme.ts';
+import {
+  alignSeries,
+  assignColors,
+  defaultAlignOptions,
+  type InputSeries,
+  lastValue,
+  seriesName,
+  type YValue,
+} from './align.ts';
+import { axisNumber } from './axis.ts';
+
+export interface TimeChartProps {
+  /** undefined while the first answer is pending. */
+  readonly series: readonly InputSeries[] | undefined;
+  readonly stepMs: number;
+  /** Unit for the y axis and legend: `ms`, `%`, `req/s`, … */
+  readonly unit: string;
+  /** Legend name of a series without labels (a folded total). */
+  readonly fallbackName: string;
+  /** Pins the x axis to the whole window (else it fits the data). */
+  readonly xRange?: { readonly fromMs: number; readonly toMs: number } | undefined;
+  readonly height?: number;
+  /** Accessible name of the plot (screen readers cannot read a canvas). */
+  readonly ariaLabel: string;
+  /** Drag-to-zoom on x reports the selected interval; without it dragging does nothing. */
+  readonly onZoom?: ((fromMs: number, toMs: number) => void) | undefined;
+  readonly error?: string | undefined;
+}
+
+const DEFAULT_HEIGHT_PX = 220;
+
+export function TimeChart(props: TimeChartProps): React.JSX.Element {
+  const { series, stepMs, unit, fallbackName, xRange, ariaLabel, onZoom, error } = props;
+  const height = props.height ?? DEFAULT_HEIGHT_PX;
+  const theme = useTheme();
+  const plotRef = useRef<HTMLDivElement>(null);
+  const uRef = useRef<uPlot | undefined>(undefined);
+  const [cursorIdx, setCursorIdx] = useState<number | null>(null);
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
+
+  const shaped = useMemo(
+    () => alignSeries(series ?? [], defaultAlignOptions(stepMs)),
+    [series, stepMs],
+  );
+  const colors = useMemo(() => assignColors(shaped.keys), [shaped.keys]);
+  const names = useMemo(
+    () => shaped.labels.map((l) => seriesName(l, fallbackName)),
+    [shaped.labels, fallbackName],
+  );
+
+  // Latest values for callbacks that uPlot holds on to across renders.
+  const latest = useRef({ shaped, xRange, onZoom, hidden });
+  latest.current = { shaped, xRange, onZoom, hidden };
+
+  const structure = `${theme}\n${unit}\n${height}\n${onZoom ? 'zoom' : ''}\n${shaped.keys.join('\n')}`;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `structure` is the rebuild trigger; data comes through `latest`.
+  useLayoutEffect(() => {
+    const el = plotRef.current;
+    if (!el) return undefined;
+    const css = getComputedStyle(document.documentElement);
+    const v = (name: string, fallback: string): string =>
+      css.getPropertyValue(name).trim() || fallback;
+    const axisColor = v('--chart-axis', '#9aa4b2');
+    const gridColor = v('--chart-grid', 'rgba(127,127,127,0.15)');
+    const font = `11px ${v('--font-mono', 'ui-monospace, monospace')}`;
+    const { shaped: s } = latest.current;
+    const keys = s.keys;
+    const cols = assignColors(keys);
+
+    let frame = 0;
+    const opts: uPlot.Options = {
+      width: Math.max(100, el.clientWidth),
+      height,
+      ms: 1,
+      legend: { show: false },
+      padding: [8, 8, 0, 0],
+      cursor: {
+        points: { size: 7 },
+        drag: { x: latest.current.onZoom !== undefined, y: false, setScale: false },
+      },
+      scales: {
+        x: {
+          time: true,
+          range: (_u, min, max) => {
+            const r = latest.current.xRange;
+            return r ? [r.fromMs, r.toMs] : [min, max];
+          },
+        },
+        y: { range: (_u, min, max) => yRange(min, max) },
+      },
+      axes: [
+        {
+          stroke: axisColor,
+          font,
+          grid: { stroke: gridColor, width: 1 },
+          ticks: { stroke: gridColor, width: 1, size: 4 },
+        },
+        {
+          stroke: axisColor,
+          font,
+          size: 58,
+          grid: { stroke: gridColor, width: 1 },
+          ticks: { show: false },
+          values: (_u, splits) => splits.map((x) => axisNumber(x, unit)),
+        },
+      ],
+      series: [
+        {},
+        ...keys.map((key, i) => ({
+          label: key,
+          stroke: cols[i] as string,
+          width: 1.5,
+          show: !latest.current.hidden.has(key),
+          points: { size: 4 },
+        })),
+      ],
+      hooks: {
+        setCursor: [
+          (u) => {
+            cancelAnimationFrame(frame);
+            const idx = u.cursor.idx ?? null;
+            frame = requestAnimationFrame(() => setCursorIdx(idx));
+          },
+        ],
+        setSelect: [
+          (u) => {
+            const cb = latest.current.onZoom;
+            if (!cb || u.select.width < 5) return;
+            const from = u.posToVal(u.select.left, 'x');
+            const to = u.posToVal(u.select.left + u.select.width, 'x');
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            cb(Math.round(from), Math.round(to));
+          },
+        ],
+      },
+    };
+    const u = new uPlot(opts, toAligned(s), el);
+    uRef.current = u;
+    const ro = new ResizeObserver(() => {
+      const w = Math.max(100, el.clientWidth);
+      if (w !== u.width) u.setSize({ width: w, height });
+    });
+    ro.observe(el);
+    return () => {
+      cancelAnimationFrame(frame);
+      ro.disconnect();
+      u.destroy();
+      uRef.current = undefined;
+    };
+  }, [structure, height, unit]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new x window must rescale even with equal data (read through `latest`).
+  useLayoutEffect(() => {
+    uRef.current?.setData(toAligned(shaped));
+  }, [shaped, xRange?.fromMs, xRange?.toMs]);
+
+  // A rebuilt chart starts with no cursor.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each rebuild by design.
+  useEffect(() => setCursorIdx(null), [structure]);
+
+  const toggle = (i: number): void => {
+    const key = shaped.keys[i] as string;
+    const next = new Set(hidden);
+    if (next.has(key)) next.delete(key);
+    else next.add(key);
+    setHidden(next);
+    uRef.current?.setSeries(i + 1, { show: !next.has(key) });
+  };
+
+  const idx = cursorIdx !== null && cursorIdx < shaped.xs.length ? cursorIdx : null;
+  const atMs = idx === null ? undefined : shaped.xs[idx];
+  const empty = series !== undefined && shaped.keys.length === 0;
+
+  return (
+    <div className="chart">
+      <div
+        className="chart-plot"
+        ref={plotRef}
+        role="img"
+        aria-label={ariaLabel}
+        style={{ height }}
+      >
+        {series === undefined && !error ? <div className="chart-overlay">Loading…</div> : null}
+        {empty && !error ? <div className="chart-overlay">No data in this range</div> : null}
+        {error ? <div className="chart-overlay chart-error">{error}</div> : null}
+      </div>
+      <div className="chart-legend">
+        <span className="chart-legend-time">
+          {atMs === undefined ? 'latest' : new Date(atMs).toLocaleTimeString()}
+        </span>
+        {shaped.keys.map((key, i) => {
+          const col = shaped.ys[i] as YValue[];
+          const value = idx === null ? lastValue(col) : col[idx];
+          return (
+            <button
+              type="button"
+              key={key}
+              className={`chart-legend-item${hidden.has(key) ? ' is-hidden' : ''}`}
+              onClick={() => toggle(i)}
+              title={`${hidden.has(key) ? 'Show' : 'Hide'} ${names[i]}`}
+            >
+              <span className="swatch" style={{ background: colors[i] }} />
+              <span className="chart-legend-name">{names[i]}</span>
+              <span className="chart-legend-value">{formatValue(value ?? null, unit)}</span>
+            </button>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+function toAligned(s: { xs: number[]; ys: YValue[][] }): uPlot.AlignedData {
+  return [s.xs, ...s.ys] as uPlot.AlignedData;
+}
+
+/** y from 0 (all our metrics are non-negative) to a little above the top; 0..1 when flat zero. */
+function yRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+  const lo = min === null ? 0 : Math.min(0, min);
+  const hi = max === null || max <= lo ? lo + 1 : max + (max - lo) * 0.08;
+  return [lo, hi];
+}

@@ -1,0 +1,133 @@
+/**
+ * @module
+ * The overview: one card per service (traffic light, why, the four headline KPIs) and live
+ * charts of request rate, p95 latency and errors per service over the picked range.
+ */
+import type { Light, ServiceStatus } from '../../../src/contract/index.ts';
+import { useLiveOverview, useNow } from '../api/hooks.ts';
+import { headlineKpis, KpiTile } from '../components/kpi-tile.tsx';
+import { RangePicker } from '../components/range-picker.tsx';
+import { LIGHT_TEXT, TrafficLight } from '../components/traffic-light.tsx';
+import { formatAge, formatNumber } from '../format.ts';
+import { onLinkClick, servicePath } from '../router.ts';
+import { describeRange } from '../time/range.ts';
+import { MetricChart, OVERVIEW_CHARTS } from './metric-chart.tsx';
+import { rangeSearch, useRange } from './use-range.ts';
+
+/** KPIs and lights are judged over this trailing window (docs/kpis.md). */
+export const KPI_WINDOW_MS = 15 * 60_000;
+
+const LIGHT_ORDER: readonly Light[] = ['red', 'orange', 'grey', 'green'];
+
+export function OverviewPage(): React.JSX.Element {
+  const [range, setRange] = useRange();
+  const { overview, error } = useLiveOverview(KPI_WINDOW_MS);
+  const now = useNow(5_000);
+  const services = [...(overview?.services ?? [])].sort(
+    (a, b) =>
+      LIGHT_ORDER.indexOf(a.light) - LIGHT_ORDER.indexOf(b.light) || a.id.localeCompare(b.id),
+  );
+  const counts = new Map<Light, number>();
+  for (const s of services) counts.set(s.light, (counts.get(s.light) ?? 0) + 1);
+
+  return (
+    <main className="page">
+      <div className="page-head">
+        <div>
+          <h1>Overview</h1>
+          <p className="sub">
+            {overview
+              ? `${services.length} services · KPIs over the last 15 min · updated ${formatAge(overview.generatedAtMs, now)}`
+              : 'Waiting for the first update…'}
+          </p>
+        </div>
+        <RangePicker value={range} onChange={setRange} />
+      </div>
+
+      {error && !overview ? <div className="banner banner-error">{error}</div> : null}
+
+      {overview ? (
+        <section className="summary" aria-label="Summary">
+          {LIGHT_ORDER.filter((l) => counts.has(l)).map((l) => (
+            <span key={l} className={`summary-item summary-${l}`}>
+              <strong>{counts.get(l)}</strong> {LIGHT_TEXT[l].toLowerCase()}
+            </span>
+          ))}
+          <span className="summary-item">
+            <strong>{formatNumber(overview.totals.ingestRate)}</strong> samples/s ingested
+          </span>
+          <span className="summary-item">
+            <strong>{formatNumber(overview.totals.series)}</strong> series
+          </span>
+          <span className="summary-item">
+            <strong>{formatNumber(overview.totals.samples)}</strong> samples stored
+          </span>
+        </section>
+      ) : null}
+
+      <section className="services" aria-label="Services">
+        {services.map((s) => (
+          <ServiceCard key={s.id} service={s} nowMs={now} search={rangeSearch(range)} />
+        ))}
+        {overview && services.length === 0 ? (
+          <div className="empty-note">
+            No services yet. Push telemetry with a <code>service</code> label
+            (docs/data-contract.md) or start with the demo.
+          </div>
+        ) : null}
+      </section>
+
+      <section className="charts" aria-label="Charts">
+        <h2>
+          Per service <span className="sub">{describeRange(range)}</span>
+        </h2>
+        <div className="chart-grid">
+          {OVERVIEW_CHARTS.map((c) => (
+            <MetricChart key={c.id} spec={c} range={range} matchers={[]} />
+          ))}
+        </div>
+      </section>
+    </main>
+  );
+}
+
+function ServiceCard(props: {
+  readonly service: ServiceStatus;
+  readonly nowMs: number;
+  readonly search: string;
+}): React.JSX.Element {
+  const { service: s, nowMs, search } = props;
+  const href = `${servicePath(s.id)}${search}`;
+  return (
+    <article className={`card service service-${s.light}`} data-service={s.id}>
+      <header className="service-head">
+        <a className="service-name" href={href} onClick={onLinkClick}>
+          {s.id}
+        </a>
+        <TrafficLight light={s.light} reasons={s.reasons} />
+      </header>
+      <div className="kpis">
+        {headlineKpis(s.kpis).map((k) => (
+          <KpiTile key={k.name} kpi={k} compact />
+        ))}
+      </div>
+      <footer className="service-foot">
+        {s.reasons.length > 0 ? (
+          <details className="reasons">
+            <summary>
+              {s.reasons.length === 1 ? (s.reasons[0] as string) : `${s.reasons.length} reasons`}
+            </summary>
+            <ul>
+              {s.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
+            </ul>
+          </details>
+        ) : (
+          <span className="reasons-none">All KPIs on target</span>
+        )}
+        <span className="last-seen">seen {formatAge(s.lastSeenMs, nowMs)}</span>
+      </footer>
+    </article>
+  );
+}
