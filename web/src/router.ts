@@ -37,6 +37,8 @@ const listeners = new Set<() => void>();
 let snapshot = currentLocation();
 
 function currentLocation(): string {
+  // Unit tests import this module in Node, where there is no window.
+  if (typeof window === 'undefined') return '/';
   return `${window.location.pathname}${window.location.search}`;
 }
 

@@ -101,7 +101,7 @@ export function alignSeries(series: readonly InputSeries[], options: AlignOption
   };
 }
 
-/** Median distance between consecutive timestamps; 0 for fewer than two points. */
+/** (Lower) median distance between consecutive timestamps; 0 for fewer than two points. */
 export function medianSpacingMs(points: readonly (readonly [number, number])[]): number {
   if (points.length < 2) return 0;
   const d: number[] = [];
@@ -111,7 +111,8 @@ export function medianSpacingMs(points: readonly (readonly [number, number])[]):
     );
   }
   d.sort((a, b) => a - b);
-  return d[Math.floor(d.length / 2)] as number;
+  // The lower median: with few samples one long silence must not pass for the interval.
+  return d[Math.floor((d.length - 1) / 2)] as number;
 }
 
 /**

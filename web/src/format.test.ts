@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { axisNumber } from './charts/axis.ts';
+import { formatAge, formatNumber, formatValue } from './format.ts';
+
+describe('formatNumber', () => {
+  it.each([
+    { v: 0, want: '0' },
+    { v: 1, want: '1' },
+    { v: 12.345, want: '12.3' },
+    { v: 1234, want: '1.23k' },
+    { v: 1_500_000, want: '1.5M' },
+    { v: -2500, want: '-2.5k' },
+    { v: 0.5, want: '0.5' },
+    { v: 0.0001234, want: '1.2e-4' },
+    { v: 0.1 + 0.2, want: '0.3' },
+    { v: Number.NaN, want: '–' },
+  ])('$v -> $want', ({ v, want }) => expect(formatNumber(v)).toBe(want));
+});
+
+describe('formatValue', () => {
+  it.each([
+    { v: 99.951, unit: '%', want: '99.95%' },
+    { v: 100, unit: '%', want: '100%' },
+    { v: 0.52, unit: '%', want: '0.52%' },
+    { v: 182.4, unit: 'ms', want: '182 ms' },
+    { v: 1250, unit: 'ms', want: '1.25 s' },
+    { v: 1234, unit: 'req/s', want: '1.23k req/s' },
+    { v: 3, unit: '', want: '3' },
+    { v: null, unit: 'ms', want: '–' },
+    { v: undefined, unit: '%', want: '–' },
+  ])('$v $unit -> $want', ({ v, unit, want }) => expect(formatValue(v, unit)).toBe(want));
+});
+
+describe('axisNumber', () => {
+  it.each([
+    { v: 1500, unit: 'ms', want: '1.5s' },
+    { v: 250, unit: 'ms', want: '250ms' },
+    { v: 2500, unit: 'req/s', want: '2.5k' },
+    { v: 40, unit: '%', want: '40%' },
+  ])('$v $unit -> $want', ({ v, unit, want }) => expect(axisNumber(v, unit)).toBe(want));
+});
+
+describe('formatAge', () => {
+  const now = 1_000_000_000;
+  it.each([
+    { then: null, want: 'never' },
+    { then: now - 1_000, want: 'just now' },
+    { then: now - 42_000, want: '42 s ago' },
+    { then: now - 3 * 60_000, want: '3 min ago' },
+    { then: now - 5 * 3_600_000, want: '5 h ago' },
+    { then: now - 3 * 86_400_000, want: '3 d ago' },
+  ])('$then -> $want', ({ then, want }) => expect(formatAge(then, now)).toBe(want));
+});
