@@ -43,11 +43,11 @@ describe('axisNumber', () => {
 describe('formatAge', () => {
   const now = 1_000_000_000;
   it.each([
-    { then: null, want: 'never' },
-    { then: now - 1_000, want: 'just now' },
-    { then: now - 42_000, want: '42 s ago' },
-    { then: now - 3 * 60_000, want: '3 min ago' },
-    { then: now - 5 * 3_600_000, want: '5 h ago' },
-    { then: now - 3 * 86_400_000, want: '3 d ago' },
-  ])('$then -> $want', ({ then, want }) => expect(formatAge(then, now)).toBe(want));
+    { thenMs: null, want: 'never' },
+    { thenMs: now - 1_000, want: 'just now' },
+    { thenMs: now - 42_000, want: '42 s ago' },
+    { thenMs: now - 3 * 60_000, want: '3 min ago' },
+    { thenMs: now - 5 * 3_600_000, want: '5 h ago' },
+    { thenMs: now - 3 * 86_400_000, want: '3 d ago' },
+  ])('$thenMs -> $want', ({ thenMs, want }) => expect(formatAge(thenMs, now)).toBe(want));
 });
