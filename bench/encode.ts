@@ -1,0 +1,138 @@
+/**
+ * @module
+ * Request bodies for each ingest format, built from workload slices before any timing starts.
+ *
+ * - Prometheus remote write 1.0: a snappy (block format) compressed `prometheus.WriteRequest`
+ *   protobuf; labels sorted by name with `__name__` first, as the spec requires.
+ * - Data contract v1: NDJSON, one telemetry event per line (`source_id` is the series id label,
+ *   the other labels travel as `tags`).
+ * - Influx line protocol: `bench_metric,<tags> value=<float> <ms>` with `precision=ms`.
+ */
+import protobuf from 'protobufjs';
+import { compress, uncompress } from 'snappyjs';
+import type { SampleBatch, SeriesSamples } from '../src/contract/index.ts';
+import { BENCH_METRIC, type Slice, type Workload } from './workload.ts';
+
+/** prometheus/prompb/remote.proto and types.proto (v1), the fields a sender fills. */
+const remoteWriteRoot = protobuf.Root.fromJSON({
+  nested: {
+    prometheus: {
+      nested: {
+        WriteRequest: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
+        TimeSeries: {
+          fields: {
+            labels: { rule: 'repeated', type: 'Label', id: 1 },
+            samples: { rule: 'repeated', type: 'Sample', id: 2 },
+          },
+        },
+        Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
+        Sample: {
+          fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } },
+        },
+      },
+    },
+  },
+});
+const WriteRequest = remoteWriteRoot.lookupType('prometheus.WriteRequest');
+
+export interface RemoteWriteSeries {
+  labels: { name: string; value: string }[];
+  samples: { value: number; timestamp: number }[];
+}
+
+/** The remote write label list of series i: `__name__` first, then names in byte order. */
+function promLabels(workload: Workload, i: number): { name: string; value: string }[] {
+  const labels = workload.labels[i] ?? {};
+  const out = [{ name: '__name__', value: BENCH_METRIC }];
+  for (const name of Object.keys(labels).sort()) {
+    out.push({ name, value: labels[name] as string });
+  }
+  return out;
+}
+
+export function remoteWriteSeries(workload: Workload, slice: Slice): RemoteWriteSeries[] {
+  const { samplesPerSeries: n, intervalMs } = workload.options;
+  const out: RemoteWriteSeries[] = [];
+  for (let i = slice.seriesFrom; i < slice.seriesTo; i++) {
+    const samples: { value: number; timestamp: number }[] = [];
+    for (let j = slice.sampleFrom; j < slice.sampleTo; j++) {
+      samples.push({
+        value: workload.values[i * n + j] as number,
+        timestamp: workload.startMs + j * intervalMs,
+      });
+    }
+    out.push({ labels: promLabels(workload, i), samples });
+  }
+  return out;
+}
+
+/** Snappy-compressed WriteRequest protobuf for one slice. */
+export function encodeRemoteWriteSlice(workload: Workload, slice: Slice): Uint8Array {
+  const message = WriteRequest.create({ timeseries: remoteWriteSeries(workload, slice) });
+  return compress(WriteRequest.encode(message).finish());
+}
+
+/** Decodes a body made by encodeRemoteWriteSlice (tests use it to check the round trip). */
+export function decodeRemoteWriteBody(body: Uint8Array): { timeseries: RemoteWriteSeries[] } {
+  const message = WriteRequest.decode(uncompress(body));
+  return WriteRequest.toObject(message, { longs: Number, defaults: true }) as {
+    timeseries: RemoteWriteSeries[];
+  };
+}
+
+/** NDJSON telemetry events (data contract v1), one per sample, series-major within the slice. */
+export function encodeNdjsonSlice(workload: Workload, slice: Slice): string {
+  const { samplesPerSeries: n, intervalMs } = workload.options;
+  const lines: string[] = [];
+  for (let i = slice.seriesFrom; i < slice.seriesTo; i++) {
+    const { source_id, ...tags } = workload.labels[i] ?? {};
+    const head = `{"source_id":${JSON.stringify(source_id)},"metric_name":"${BENCH_METRIC}","tags":${JSON.stringify(tags)},"timestamp":"`;
+    for (let j = slice.sampleFrom; j < slice.sampleTo; j++) {
+      const ts = new Date(workload.startMs + j * intervalMs).toISOString();
+      lines.push(`${head}${ts}","metric_value":${String(workload.values[i * n + j])}}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Influx line protocol escaping for tag keys and values (comma, equals sign, space). */
+function escapeTag(s: string): string {
+  return s.replace(/[,= ]/g, (c) => `\\${c}`);
+}
+
+/** Influx line protocol, millisecond precision, field `value` as a float. */
+export function encodeLineProtocolSlice(workload: Workload, slice: Slice): string {
+  const { samplesPerSeries: n, intervalMs } = workload.options;
+  let out = '';
+  for (let i = slice.seriesFrom; i < slice.seriesTo; i++) {
+    const labels = workload.labels[i] ?? {};
+    let head = BENCH_METRIC;
+    for (const name of Object.keys(labels).sort()) {
+      head += `,${escapeTag(name)}=${escapeTag(labels[name] as string)}`;
+    }
+    head += ' value=';
+    for (let j = slice.sampleFrom; j < slice.sampleTo; j++) {
+      out += `${head}${String(workload.values[i * n + j])} ${workload.startMs + j * intervalMs}\n`;
+    }
+  }
+  return out;
+}
+
+/** The same slice as the store's input (what every ingest decoder hands the store). */
+export function sliceToBatch(workload: Workload, slice: Slice): SampleBatch {
+  const { samplesPerSeries: n, intervalMs } = workload.options;
+  const count = slice.sampleTo - slice.sampleFrom;
+  const timestampsMs = new Float64Array(count);
+  for (let k = 0; k < count; k++)
+    timestampsMs[k] = workload.startMs + (slice.sampleFrom + k) * intervalMs;
+  const batch: SeriesSamples[] = [];
+  for (let i = slice.seriesFrom; i < slice.seriesTo; i++) {
+    batch.push({
+      metric: BENCH_METRIC,
+      labels: workload.labels[i] ?? {},
+      timestampsMs,
+      values: workload.values.subarray(i * n + slice.sampleFrom, i * n + slice.sampleTo),
+    });
+  }
+  return batch;
+}

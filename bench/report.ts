@@ -1,0 +1,226 @@
+/**
+ * @module
+ * The results file's shape, the console table and the docs/performance.md section.
+ */
+import type { EngineName, FormatName } from './engines.ts';
+import type { QueryStats, RunResult } from './measure.ts';
+import type { StoreDirectResult } from './store-direct.ts';
+
+export interface Hardware {
+  readonly cpuModel: string;
+  readonly cores: number;
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly platform: string;
+  readonly kernel: string;
+  readonly loadAverageAtStart: number[];
+}
+
+export interface BenchResults {
+  readonly date: string;
+  readonly command: string;
+  readonly quick: boolean;
+  readonly hardware: Hardware;
+  readonly versions: Partial<Record<EngineName, string>>;
+  readonly workload: Record<string, unknown>;
+  readonly runs: RunResult[];
+  readonly storeDirect: StoreDirectResult[];
+  readonly skipped: { readonly what: string; readonly reason: string }[];
+  readonly errors: string[];
+  readonly notes: string[];
+}
+
+type Better = 'higher' | 'lower';
+
+interface Row {
+  readonly figure: string;
+  readonly better: Better;
+  readonly values: Partial<Record<EngineName, number | null>>;
+  readonly digits: number;
+}
+
+const PEERS: readonly EngineName[] = ['prometheus', 'victoria-metrics'];
+
+function run(results: BenchResults, engine: EngineName, format: FormatName): RunResult | undefined {
+  return results.runs.find((r) => r.engine === engine && r.format === format);
+}
+
+function perEngine(
+  results: BenchResults,
+  format: FormatName,
+  pick: (r: RunResult) => number | null | undefined,
+): Partial<Record<EngineName, number | null>> {
+  const out: Partial<Record<EngineName, number | null>> = {};
+  for (const e of ['opsight', ...PEERS] as EngineName[]) {
+    const r = run(results, e, format);
+    if (r !== undefined) out[e] = pick(r) ?? null;
+  }
+  return out;
+}
+
+const okQuery = (q: QueryStats | null): number | null =>
+  q === null || q.error !== null ? null : q.p50Ms;
+
+function rows(results: BenchResults): Row[] {
+  const mps = (r: RunResult): number => r.ingest.samplesPerSec / 1e6;
+  const out: Row[] = [
+    {
+      figure: 'ingest, remote write (M samples/s)',
+      better: 'higher',
+      digits: 3,
+      values: perEngine(results, 'remote-write', mps),
+    },
+    {
+      figure: 'ingest, JSON NDJSON (M samples/s)',
+      better: 'higher',
+      digits: 3,
+      values: perEngine(results, 'json', mps),
+    },
+    {
+      figure: 'ingest, Influx line protocol (M samples/s)',
+      better: 'higher',
+      digits: 3,
+      values: perEngine(results, 'influx', mps),
+    },
+  ];
+  const direct = results.storeDirect.find((s) => s.decimals !== null);
+  if (direct !== undefined) {
+    out.push({
+      figure: 'store append, in-process (M samples/s)',
+      better: 'higher',
+      digits: 3,
+      values: { opsight: direct.samplesPerSec / 1e6 },
+    });
+  }
+  out.push(
+    {
+      figure: 'disk after flush (bytes/sample)',
+      better: 'lower',
+      digits: 2,
+      values: perEngine(results, 'remote-write', (r) => r.disk.bytesPerSample),
+    },
+    {
+      figure: 'query 24 h avg of all series, p50 (ms)',
+      better: 'lower',
+      digits: 1,
+      values: perEngine(results, 'remote-write', (r) => okQuery(r.query)),
+    },
+    {
+      figure: 'query 24 h avg of all series, p95 (ms)',
+      better: 'lower',
+      digits: 1,
+      values: perEngine(results, 'remote-write', (r) =>
+        r.query === null || r.query.error !== null ? null : r.query.p95Ms,
+      ),
+    },
+    {
+      figure: 'query 24 h per series, p50 (ms)',
+      better: 'lower',
+      digits: 1,
+      values: perEngine(results, 'remote-write', (r) => okQuery(r.queryPerSeries)),
+    },
+    {
+      figure: 'peak RSS, remote write run (MiB)',
+      better: 'lower',
+      digits: 0,
+      values: perEngine(results, 'remote-write', (r) =>
+        r.peakRssBytes === null ? null : r.peakRssBytes / 2 ** 20,
+      ),
+    },
+  );
+  return out.filter((r) => Object.values(r.values).some((v) => v !== null && v !== undefined));
+}
+
+function fmt(v: number | null | undefined, digits: number): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return v.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function ratio(a: number | null | undefined, b: number | null | undefined): string {
+  if (
+    a === null ||
+    a === undefined ||
+    b === null ||
+    b === undefined ||
+    b === 0 ||
+    !Number.isFinite(a)
+  )
+    return '—';
+  return `${(a / b).toFixed(2)}×`;
+}
+
+function tableCells(results: BenchResults): string[][] {
+  const header = [
+    'figure',
+    'opsight',
+    'prometheus',
+    'victoria-metrics',
+    'opsight/prometheus',
+    'opsight/victoria-metrics',
+    'better',
+  ];
+  const body = rows(results).map((r) => [
+    r.figure,
+    fmt(r.values.opsight, r.digits),
+    fmt(r.values.prometheus, r.digits),
+    fmt(r.values['victoria-metrics'], r.digits),
+    ratio(r.values.opsight, r.values.prometheus),
+    ratio(r.values.opsight, r.values['victoria-metrics']),
+    r.better,
+  ]);
+  return [header, ...body];
+}
+
+/** A fixed-width table for the terminal. */
+export function renderTable(results: BenchResults): string {
+  const cells = tableCells(results);
+  const widths = (cells[0] as string[]).map((_, c) =>
+    Math.max(...cells.map((row) => (row[c] ?? '').length)),
+  );
+  const line = (row: string[]): string =>
+    row
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+      .join('  ');
+  const [header, ...body] = cells;
+  return [
+    line(header as string[]),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(line),
+  ].join('\n');
+}
+
+function markdownTable(results: BenchResults): string {
+  const [header, ...body] = tableCells(results);
+  const row = (r: string[]): string => `| ${r.join(' | ')} |`;
+  const align = (header as string[]).map((_, c) => (c === 0 ? '---' : '---:'));
+  return [row(header as string[]), row(align), ...body.map(row)].join('\n');
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
+/** One section of docs/performance.md: a run's date, machine, command, table and notes. */
+export function renderMarkdownSection(results: BenchResults, resultsFile: string): string {
+  const h = results.hardware;
+  const lines = [
+    `## ${results.date}${results.quick ? ' (quick)' : ''}`,
+    '',
+    `- Command: \`${results.command}\`; raw figures: \`${resultsFile}\`.`,
+    `- Machine: ${h.cpuModel}, ${h.cores} cores, ${mib(h.memoryBytes)}, Node ${h.node}, ${h.platform} ${h.kernel}; load average at start ${h.loadAverageAtStart.map((l) => l.toFixed(2)).join(' / ')}.`,
+    `- Versions: ${Object.entries(results.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}.`,
+    '',
+    markdownTable(results),
+    '',
+  ];
+  const notes = [...results.notes];
+  for (const s of results.skipped) notes.push(`Skipped ${s.what}: ${s.reason}.`);
+  for (const e of results.errors) notes.push(`Error: ${e.split('\n')[0]}`);
+  if (notes.length > 0) lines.push(...notes.map((n) => `- ${n}`), '');
+  return lines.join('\n');
+}
