@@ -19,3 +19,25 @@ export {
   minuteOf,
   quantileSorted,
 } from './kpi.ts';
+export {
+  counterDelta,
+  emptySlots,
+  ROLLUP_MS,
+  rawSlots,
+  type SlotColumns,
+  type SlotNeeds,
+} from './rollup.ts';
+export {
+  type BucketSpec,
+  lookbackStartMs,
+  RangeAggregator,
+  slotNeeds,
+} from './rollup-aggregate.ts';
+export {
+  MAX_SKETCH_KEY,
+  MIN_INDEXABLE_VALUE,
+  QuantileSketch,
+  SKETCH_RELATIVE_ACCURACY,
+  sketchKey,
+  sketchValue,
+} from './sketch.ts';

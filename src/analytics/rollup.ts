@@ -1,0 +1,125 @@
+/**
+ * @module
+ * Rollup math. A *slot* summarises the samples of one series inside a time interval: count, sum,
+ * min, max, first, last, the counter increase between consecutive samples inside the slot
+ * (resets handled as in Prometheus: a drop means the counter restarted from zero), and the values'
+ * distribution (exact values for raw slots, a QuantileSketch for stored 1-minute rollups).
+ *
+ * Slots are what both query paths produce: a store engine turns its 1-minute rollups into slots
+ * directly and turns raw samples into slots with `rawSlots`; `RangeAggregator` then folds slots
+ * into aligned buckets. Because an answer depends only on slots, raw and rollup paths agree.
+ */
+import type { QuantileSketch } from './sketch.ts';
+
+/** Length of a stored rollup interval. */
+export const ROLLUP_MS = 60_000;
+
+/** One series' slots in time order, column by column (a column may be empty if not needed). */
+export interface SlotColumns {
+  length: number;
+  /** Start of each slot (ms). A slot starting before the query's fromMs is look-back only. */
+  startMs: number[];
+  count: number[];
+  sum: number[];
+  min: number[];
+  max: number[];
+  first: number[];
+  last: number[];
+  /** Counter increase over consecutive pairs inside the slot. */
+  inc: number[];
+  /** Exact values of raw slots (null for sketched slots); only for quantile queries. */
+  exact: Array<Float64Array | null>;
+  /** Sketches of rollup slots (null for raw slots); only for quantile queries. */
+  sketch: Array<QuantileSketch | null>;
+}
+
+export function emptySlots(): SlotColumns {
+  return {
+    length: 0,
+    startMs: [],
+    count: [],
+    sum: [],
+    min: [],
+    max: [],
+    first: [],
+    last: [],
+    inc: [],
+    exact: [],
+    sketch: [],
+  };
+}
+
+/** The increase of a counter from `prev` to `cur`: a drop is a reset to zero. */
+export function counterDelta(prev: number, cur: number): number {
+  return cur >= prev ? cur - prev : cur;
+}
+
+/** Which slot columns an aggregation reads (the engine may skip decoding the others). */
+export interface SlotNeeds {
+  readonly sum: boolean;
+  readonly minMax: boolean;
+  readonly rate: boolean;
+  readonly quantile: boolean;
+}
+
+/**
+ * Appends the slots of sorted, de-duplicated raw points [ts[i0], ts[i1]) to `out`. Slots split
+ * at multiples of `widthMs` and at `splitMs` (the query's fromMs), so every slot lies wholly
+ * before or wholly inside the query range.
+ */
+export function rawSlots(
+  out: SlotColumns,
+  ts: ArrayLike<number>,
+  vals: ArrayLike<number>,
+  i0: number,
+  i1: number,
+  widthMs: number,
+  splitMs: number,
+  needs: SlotNeeds,
+): void {
+  let i = i0;
+  while (i < i1) {
+    const t0 = ts[i] as number;
+    let slotStart = Math.floor(t0 / widthMs) * widthMs;
+    let slotEnd = slotStart + widthMs;
+    if (splitMs > slotStart && splitMs < slotEnd) {
+      if (t0 < splitMs) slotEnd = splitMs;
+      else slotStart = splitMs;
+    }
+    let j = i;
+    let sum = 0;
+    let mn = Number.POSITIVE_INFINITY;
+    let mx = Number.NEGATIVE_INFINITY;
+    let inc = 0;
+    let prev = Number.NaN;
+    while (j < i1 && (ts[j] as number) < slotEnd) {
+      const v = vals[j] as number;
+      sum += v;
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+      if (j > i) inc += counterDelta(prev, v);
+      prev = v;
+      j++;
+    }
+    const n = out.length++;
+    out.startMs[n] = slotStart;
+    out.count[n] = j - i;
+    if (needs.sum) out.sum[n] = sum;
+    if (needs.minMax) {
+      out.min[n] = mn;
+      out.max[n] = mx;
+    }
+    if (needs.rate) {
+      out.first[n] = vals[i] as number;
+      out.last[n] = prev;
+      out.inc[n] = inc;
+    }
+    if (needs.quantile) {
+      const e = new Float64Array(j - i);
+      for (let k = i; k < j; k++) e[k - i] = vals[k] as number;
+      out.exact[n] = e;
+      out.sketch[n] = null;
+    }
+    i = j;
+  }
+}

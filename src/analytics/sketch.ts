@@ -1,0 +1,125 @@
+/**
+ * @module
+ * A mergeable quantile sketch in the style of DDSketch (Masson, Rim, Lee: "DDSketch: a fast and
+ * fully-mergeable quantile sketch with relative-error guarantees", VLDB 2019).
+ *
+ * Every value maps to an integer key on one monotone line: positive values to
+ * `ceil(log_gamma(v)) + KEY_OFFSET` (>= 1), values with |v| < MIN_INDEXABLE_VALUE to 0, negative
+ * values to the mirror image. A sketch is a multiset of keys plus the exact count, min and max, so
+ * merging is adding counts: associative, commutative, and lossless with respect to the keys.
+ * The representative value of a key is within `SKETCH_RELATIVE_ACCURACY` (1%) of every value that
+ * maps to it, so any quantile read from a sketch is within 1% of the same quantile of the inputs.
+ *
+ * Quantiles use the same rank rule as `quantileSorted` (linear interpolation between the ranks
+ * floor(h) and floor(h)+1, h = q * (n - 1)), so raw and sketched answers agree up to the error.
+ */
+
+/** Relative accuracy of every quantile read from a sketch. */
+export const SKETCH_RELATIVE_ACCURACY = 0.01;
+const GAMMA = (1 + SKETCH_RELATIVE_ACCURACY) / (1 - SKETCH_RELATIVE_ACCURACY);
+const LN_GAMMA = Math.log(GAMMA);
+/** |v| below this maps to the zero key (their quantiles read as 0). */
+export const MIN_INDEXABLE_VALUE = 1e-9;
+/** Shifts the log index of MIN_INDEXABLE_VALUE (about -1046) above zero. */
+const KEY_OFFSET = 1100;
+/** Largest key magnitude: log_gamma(Number.MAX_VALUE) + KEY_OFFSET is about 36 950. */
+export const MAX_SKETCH_KEY = 37_000;
+
+/** The key of a finite value. Monotone non-decreasing in `v`. */
+export function sketchKey(v: number): number {
+  if (v > MIN_INDEXABLE_VALUE) return Math.ceil(Math.log(v) / LN_GAMMA) + KEY_OFFSET;
+  if (v < -MIN_INDEXABLE_VALUE) return -(Math.ceil(Math.log(-v) / LN_GAMMA) + KEY_OFFSET);
+  return 0;
+}
+
+/**
+ * The representative value of a key: the point of (gamma^(i-1), gamma^i] whose relative distance
+ * to both ends is SKETCH_RELATIVE_ACCURACY.
+ */
+export function sketchValue(key: number): number {
+  if (key === 0) return 0;
+  const i = Math.abs(key) - KEY_OFFSET;
+  const v = (2 * GAMMA ** i) / (GAMMA + 1);
+  return key > 0 ? v : -v;
+}
+
+/** A DDSketch-style multiset of keys with exact count, min, max and sum. */
+export class QuantileSketch {
+  #bins = new Map<number, number>();
+  #count = 0;
+  #min = Number.POSITIVE_INFINITY;
+  #max = Number.NEGATIVE_INFINITY;
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get min(): number {
+    return this.#min;
+  }
+
+  get max(): number {
+    return this.#max;
+  }
+
+  add(v: number): void {
+    this.addKey(sketchKey(v), 1);
+    if (v < this.#min) this.#min = v;
+    if (v > this.#max) this.#max = v;
+  }
+
+  /**
+   * Adds `count` occurrences of `key`. Callers that add keys must also report the exact extremes
+   * with `widen` (or the quantile clamp uses the keys' representatives).
+   */
+  addKey(key: number, count: number): void {
+    this.#bins.set(key, (this.#bins.get(key) ?? 0) + count);
+    this.#count += count;
+  }
+
+  /** Widens the tracked exact range to include [min, max]. */
+  widen(min: number, max: number): void {
+    if (min < this.#min) this.#min = min;
+    if (max > this.#max) this.#max = max;
+  }
+
+  merge(other: QuantileSketch): void {
+    for (const [k, c] of other.#bins) this.#bins.set(k, (this.#bins.get(k) ?? 0) + c);
+    this.#count += other.#count;
+    this.widen(other.#min, other.#max);
+  }
+
+  /** Keys in ascending order with their counts. */
+  entries(): Array<[number, number]> {
+    return [...this.#bins.entries()].sort((a, b) => a[0] - b[0]);
+  }
+
+  /**
+   * The q-quantile (0 <= q <= 1) under the rank rule of `quantileSorted`; null when empty.
+   * The answer is clamped to the exact [min, max], so q=0 and q=1 are exact.
+   */
+  quantile(q: number): number | null {
+    if (this.#count === 0) return null;
+    const h = (this.#count - 1) * q;
+    const lo = Math.floor(h);
+    const entries = this.entries();
+    const a = this.#valueAtRank(entries, lo);
+    const b = lo + 1 <= this.#count - 1 ? this.#valueAtRank(entries, lo + 1) : a;
+    return a + (h - lo) * (b - a);
+  }
+
+  #valueAtRank(entries: Array<[number, number]>, rank: number): number {
+    if (rank <= 0) return this.#min;
+    if (rank >= this.#count - 1) return this.#max;
+    let seen = 0;
+    for (const [k, c] of entries) {
+      seen += c;
+      if (seen > rank) return clamp(sketchValue(k), this.#min, this.#max);
+    }
+    return this.#max;
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return v < lo ? lo : v > hi ? hi : v;
+}

@@ -1,0 +1,10 @@
+/** @module The storage layer: the engine-neutral Store interface and the embedded engine. */
+
+export { openEmbeddedStore } from './embedded/open.ts';
+export {
+  defaultEmbeddedStoreOptions,
+  type EmbeddedStoreOptions,
+  type StoreLogger,
+} from './embedded/options.ts';
+export { executeRange, type SlotRequest, validateRange } from './range-query.ts';
+export type { AppendOptions, AppendResult, Store, StoreStats } from './store.ts';
