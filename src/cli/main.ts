@@ -13,7 +13,10 @@ export async function run(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError('(add --help for usage)');
 
-  const commands = await Promise.all([import('./start.ts').then((m) => m.startCommand())]);
+  const commands = await Promise.all([
+    import('./start.ts').then((m) => m.startCommand()),
+    import('./simulate.ts').then((m) => m.simulateCommand()),
+  ]);
   for (const c of commands) program.addCommand(c);
 
   try {
