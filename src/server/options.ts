@@ -1,0 +1,85 @@
+/**
+ * @module
+ * What the server needs (`ServerDeps`, built by the composition root) and how it is tuned
+ * (`ServerOptions`, with `defaultServerOptions()`). Units are in the names.
+ */
+import type { Logger } from 'pino';
+import {
+  defaultHealthOptions,
+  defaultKpiOptions,
+  type HealthOptions,
+  type KpiOptions,
+} from '../analytics/index.ts';
+import type { Clock } from '../contract/index.ts';
+import { defaultIngestLimits, type IngestLimits } from '../ingest/index.ts';
+import type { Bus } from '../pipeline/index.ts';
+import type { Store } from '../store/index.ts';
+
+export interface ServerDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Acknowledged batches are published here after the store made them durable. */
+  readonly bus: Bus;
+}
+
+/** Ingest limits without `nowMs`: the server stamps each request with `clock.nowMs()`. */
+export type ServerIngestLimits = Omit<IngestLimits, 'nowMs'>;
+
+export interface ServerOptions {
+  /** Largest request body, in bytes (compressed bytes for remote write). Default 16 MiB. */
+  readonly maxBodyBytes: number;
+  readonly ingestLimits: ServerIngestLimits;
+  /** Cardinality guard passed to `store.append`. Default 10,000 series per metric. */
+  readonly maxSeriesPerMetric: number;
+  /**
+   * Accepted API keys. Empty: no authentication. Otherwise every /api route (except the API
+   * docs) and the Influx /write route needs `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+   */
+  readonly apiKeys: readonly string[];
+  /** Directory of the built dashboard (web/dist), served at / with SPA fallback. */
+  readonly webRoot?: string;
+  /** Whether the process is ready for traffic (startup done, not shutting down). */
+  readonly ready: () => boolean;
+  /** Buckets one query_range series may hold. Default 11,000 (Prometheus's limit). */
+  readonly maxPointsPerSeries: number;
+  /** Points one query_range answer may hold across all series. Default 1,000,000. */
+  readonly maxQueryPoints: number;
+  /** Default and maximum `limit` of /api/v1/series. Defaults 1,000 and 10,000. */
+  readonly defaultSeriesLimit: number;
+  readonly maxSeriesLimit: number;
+  /** Longest window /api/v1/kpis and /api/v1/overview accept. Default 7 days. */
+  readonly maxKpiWindowMs: number;
+  /** Most services the overview lists (sorted by id). Default 200. */
+  readonly maxOverviewServices: number;
+  readonly kpi: KpiOptions;
+  readonly health: HealthOptions;
+  /** Period of /api/v1/live/overview events. Default 2 s. */
+  readonly liveOverviewIntervalMs: number;
+  /** Least time between two /api/v1/live/query updates. Default 1 s. */
+  readonly liveQueryThrottleMs: number;
+  /** Period of SSE heartbeat comments. Default 15 s. */
+  readonly sseHeartbeatMs: number;
+}
+
+export function defaultServerOptions(): ServerOptions {
+  const { nowMs: _ignored, ...ingestLimits } = defaultIngestLimits();
+  return {
+    maxBodyBytes: 16 * 1024 * 1024,
+    ingestLimits,
+    maxSeriesPerMetric: 10_000,
+    apiKeys: [],
+    ready: () => true,
+    maxPointsPerSeries: 11_000,
+    maxQueryPoints: 1_000_000,
+    defaultSeriesLimit: 1_000,
+    maxSeriesLimit: 10_000,
+    maxKpiWindowMs: 7 * 86_400_000,
+    maxOverviewServices: 200,
+    kpi: defaultKpiOptions(),
+    health: defaultHealthOptions(),
+    liveOverviewIntervalMs: 2_000,
+    liveQueryThrottleMs: 1_000,
+    sseHeartbeatMs: 15_000,
+  };
+}
