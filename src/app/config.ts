@@ -1,0 +1,199 @@
+/**
+ * @module
+ * Configuration is parsed once, here, with a schema: flags > environment > file > defaults.
+ * A bad key or value stops startup and names the key. No other module reads the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { OpsError } from '../contract/index.ts';
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({
+      minLength: 1,
+      description: 'Address to bind; loopback unless API keys are set.',
+    }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    dataDir: Type.String({ minLength: 1 }),
+    retention: Type.String({
+      pattern: '^[0-9]+(ms|s|m|h|d|w)$',
+      description: 'Raw sample retention, e.g. 30d.',
+    }),
+    demo: Type.Boolean({ description: 'Stream the cloud-service simulator into the store.' }),
+    demoSeed: Type.Integer(),
+    demoServices: Type.Integer({ minimum: 1, maximum: 50 }),
+    demoInterval: Type.String({ pattern: '^[0-9]+(ms|s|m|h)$' }),
+    demoBackfill: Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$' }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    ),
+    apiKeys: Type.Array(Type.String({ minLength: 16 }), {
+      description: 'Admin API keys (>= 16 characters).',
+    }),
+    maxBodyBytes: Type.Integer({ minimum: 1024 }),
+    maxSeriesPerMetric: Type.Integer({ minimum: 1 }),
+    webRoot: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type Config = Static<typeof ConfigSchema>;
+
+export function defaultConfig(): Config {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    dataDir: './data',
+    retention: '30d',
+    demo: true,
+    demoSeed: 42,
+    demoServices: 5,
+    demoInterval: '5s',
+    demoBackfill: '6h',
+    logLevel: 'info',
+    apiKeys: [],
+    maxBodyBytes: 16 * 1024 * 1024,
+    maxSeriesPerMetric: 10_000,
+  };
+}
+
+/** Environment variables, each mapped to one key. OPSIGHT_API_KEY_FILE reads keys from a file. */
+const ENV_KEYS: Record<string, keyof Config> = {
+  OPSIGHT_HOST: 'host',
+  OPSIGHT_PORT: 'port',
+  OPSIGHT_DATA_DIR: 'dataDir',
+  OPSIGHT_RETENTION: 'retention',
+  OPSIGHT_DEMO: 'demo',
+  OPSIGHT_LOG_LEVEL: 'logLevel',
+  OPSIGHT_MAX_BODY_BYTES: 'maxBodyBytes',
+};
+
+export interface ConfigSources {
+  /** Parsed command-line flags (only the ones the user gave). */
+  readonly flags: Partial<Record<keyof Config, unknown>> & {
+    readonly apiKeyFile?: string;
+    readonly config?: string;
+  };
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function loadConfig({ flags, env }: ConfigSources): Config {
+  const merged: Record<string, unknown> = { ...defaultConfig() };
+  const filePath = flags.config ?? env.OPSIGHT_CONFIG;
+  if (filePath !== undefined) Object.assign(merged, readConfigFile(filePath));
+  for (const [name, key] of Object.entries(ENV_KEYS)) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') merged[key] = coerce(key, raw, name);
+  }
+  const keys: string[] = [];
+  if (env.OPSIGHT_API_KEY) keys.push(env.OPSIGHT_API_KEY.trim());
+  const keyFile = flags.apiKeyFile ?? env.OPSIGHT_API_KEY_FILE;
+  if (keyFile !== undefined) keys.push(...readKeyFile(keyFile));
+  for (const [k, v] of Object.entries(flags)) {
+    if (k === 'apiKeyFile' || k === 'config' || v === undefined) continue;
+    merged[k] = v;
+  }
+  if (keys.length > 0) merged.apiKeys = [...(merged.apiKeys as string[]), ...keys];
+  return validate(merged);
+}
+
+function validate(candidate: Record<string, unknown>): Config {
+  for (const key of Object.keys(candidate)) {
+    if (!(key in ConfigSchema.properties)) {
+      throw new OpsError('CONFIG_INVALID', `unknown configuration key "${key}"`, {
+        items: [{ field: key, reason: 'not a configuration key' }],
+      });
+    }
+  }
+  const errors = [...Value.Errors(ConfigSchema, candidate)];
+  if (errors.length > 0) {
+    const items = errors.map((e) => ({
+      field: e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)',
+      reason: `${e.message}, got ${JSON.stringify(e.value)}`,
+    }));
+    const first = items[0];
+    throw new OpsError(
+      'CONFIG_INVALID',
+      `invalid configuration: ${first?.field}: ${first?.reason}`,
+      { items },
+    );
+  }
+  return candidate as Config;
+}
+
+function coerce(key: keyof Config, raw: string, source: string): unknown {
+  const kind = ConfigSchema.properties[key];
+  if ('type' in kind && (kind.type === 'integer' || kind.type === 'number')) {
+    const n = Number(raw);
+    if (!Number.isFinite(n)) {
+      throw new OpsError('CONFIG_INVALID', `${source} must be a number, got "${raw}"`, {
+        items: [{ field: source, reason: 'not a number' }],
+      });
+    }
+    return n;
+  }
+  if ('type' in kind && kind.type === 'boolean') {
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new OpsError('CONFIG_INVALID', `${source} must be true or false, got "${raw}"`, {
+      items: [{ field: source, reason: 'not a boolean' }],
+    });
+  }
+  return raw;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new OpsError('CONFIG_INVALID', `cannot read configuration file ${path}`, { cause: err });
+  }
+  const doc: unknown = parseYaml(text);
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new OpsError('CONFIG_INVALID', `configuration file ${path} must hold a mapping`);
+  }
+  // The file may hold other sections (slos, rules, …) for later features; `server` is ours.
+  const server = (doc as Record<string, unknown>).server;
+  if (server === undefined) return {};
+  if (typeof server !== 'object' || server === null || Array.isArray(server)) {
+    throw new OpsError('CONFIG_INVALID', `"server" in ${path} must be a mapping`);
+  }
+  return server as Record<string, unknown>;
+}
+
+function readKeyFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new OpsError('CONFIG_INVALID', `cannot read API key file ${path}`, { cause: err });
+  }
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** `30d` → 2 592 000 000. The schema has already checked the shape. */
+export function durationMs(text: string): number {
+  const m = /^([0-9]+)(ms|s|m|h|d|w)$/.exec(text);
+  if (m === null) throw new OpsError('CONFIG_INVALID', `not a duration: "${text}"`);
+  return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+}
+
+/** Loopback addresses need no API key; anything else does. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

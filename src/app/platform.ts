@@ -1,0 +1,114 @@
+/**
+ * @module
+ * The composition root: config → store → pipeline → server → demo. Nothing else constructs
+ * engines or reads the environment.
+ */
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '../contract/index.ts';
+import { OpsError } from '../contract/index.ts';
+import { defaultIngestLimits } from '../ingest/index.ts';
+import { createInProcessBus } from '../pipeline/index.ts';
+import { createServer } from '../server/index.ts';
+import { openEmbeddedStore } from '../store/index.ts';
+import { type Config, type ConfigSources, durationMs, isLoopback, loadConfig } from './config.ts';
+import { startDemo } from './demo.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { systemClock } from './system-clock.ts';
+
+export interface RunningPlatform {
+  readonly url: string;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** Stops the demo, drains HTTP, flushes and closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startPlatform(
+  sources: ConfigSources,
+  clock: Clock = systemClock,
+): Promise<RunningPlatform> {
+  const config = loadConfig(sources);
+  const logger = createLogger(config.logLevel);
+  if (!isLoopback(config.host) && config.apiKeys.length === 0) {
+    throw new OpsError(
+      'CONFIG_INVALID',
+      `refusing to listen on ${config.host} without an API key: set OPSIGHT_API_KEY or --api-key-file, or bind 127.0.0.1`,
+      { items: [{ field: 'host', reason: 'non-loopback address requires apiKeys' }] },
+    );
+  }
+
+  const store = await openEmbeddedStore({
+    dataDir: config.dataDir,
+    retentionMs: durationMs(config.retention),
+    clock,
+    logger: logger.child({ component: 'store' }),
+  });
+  const bus = createInProcessBus();
+  let ready = false;
+  const webRoot = config.webRoot ?? defaultWebRoot();
+  const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
+  const app = await createServer(
+    { store, clock, logger: logger.child({ component: 'server' }), bus },
+    {
+      maxBodyBytes: config.maxBodyBytes,
+      maxSeriesPerMetric: config.maxSeriesPerMetric,
+      apiKeys: config.apiKeys,
+      ingestLimits: { ...ingestLimits, retentionMs: durationMs(config.retention) },
+      ...(webRoot === undefined ? {} : { webRoot }),
+      ready: () => ready,
+    },
+  );
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  const demo = config.demo
+    ? await startDemo({
+        store,
+        bus,
+        clock,
+        logger: logger.child({ component: 'demo' }),
+        seed: config.demoSeed,
+        services: config.demoServices,
+        intervalMs: durationMs(config.demoInterval),
+        backfillMs: durationMs(config.demoBackfill),
+        maxSeriesPerMetric: config.maxSeriesPerMetric,
+      })
+    : undefined;
+  ready = true;
+  logger.info({ url, dataDir: config.dataDir, demo: config.demo }, 'opsight listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    config,
+    logger,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        await demo?.stop();
+        await app.close();
+        await store.close();
+        logger.info('opsight stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** web/dist next to the package root (dist/src/app/ → ../../../web/dist). */
+function defaultWebRoot(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [
+    join(here, '..', '..', '..', 'web', 'dist'),
+    join(here, '..', '..', 'web', 'dist'),
+  ]) {
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return undefined;
+}
