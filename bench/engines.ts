@@ -32,8 +32,12 @@ export interface QueryRequest {
   readonly fromMs: number;
   readonly toMs: number;
   readonly stepMs: number;
-  /** true: one aggregate over all series; false: one line per series (opsight only). */
+  /**
+   * true: one aggregate over all series; false: one line per series of `job` (a quarter of
+   * them, so the answer stays under opsight's default limit of 1,000,000 points).
+   */
   readonly allSeries: boolean;
+  readonly job?: string;
 }
 
 export interface DiskReport {
@@ -97,8 +101,9 @@ function firstLine(command: string, args: string[]): string {
 }
 
 function promQl(q: QueryRequest): string | null {
-  if (!q.allSeries) return null;
-  const query = encodeURIComponent('avg(avg_over_time(bench_metric[1m]))');
+  const selector = q.job === undefined ? 'bench_metric' : `bench_metric{job="${q.job}"}`;
+  const inner = `avg_over_time(${selector}[1m])`;
+  const query = encodeURIComponent(q.allSeries ? `avg(${inner})` : inner);
   return `/api/v1/query_range?query=${query}&start=${q.fromMs / 1000}&end=${q.toMs / 1000}&step=${q.stepMs / 1000}`;
 }
 
@@ -148,7 +153,8 @@ export function opsightEngine(): Engine {
     },
     queryPath(q) {
       const group = q.allSeries ? '&group_by=' : '';
-      return `/api/v1/query_range?metric=bench_metric&from=${q.fromMs}&to=${q.toMs}&step=${q.stepMs / 1000}s&agg=avg${group}`;
+      const match = q.job === undefined ? '' : `&match[]=${encodeURIComponent(`{job="${q.job}"}`)}`;
+      return `/api/v1/query_range?metric=bench_metric${match}&from=${q.fromMs}&to=${q.toMs}&step=${q.stepMs / 1000}s&agg=avg${group}`;
     },
     async settle() {
       // Acknowledged writes are already queryable; persistence happens on the graceful stop.

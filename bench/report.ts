@@ -100,13 +100,13 @@ function rows(results: BenchResults): Row[] {
       values: perEngine(results, 'remote-write', (r) => r.disk.bytesPerSample),
     },
     {
-      figure: 'query 24 h avg of all series, p50 (ms)',
+      figure: 'query avg of all series, p50 (ms)',
       better: 'lower',
       digits: 1,
       values: perEngine(results, 'remote-write', (r) => okQuery(r.query)),
     },
     {
-      figure: 'query 24 h avg of all series, p95 (ms)',
+      figure: 'query avg of all series, p95 (ms)',
       better: 'lower',
       digits: 1,
       values: perEngine(results, 'remote-write', (r) =>
@@ -114,7 +114,7 @@ function rows(results: BenchResults): Row[] {
       ),
     },
     {
-      figure: 'query 24 h per series, p50 (ms)',
+      figure: 'query per series, job="api" (¼), p50 (ms)',
       better: 'lower',
       digits: 1,
       values: perEngine(results, 'remote-write', (r) => okQuery(r.queryPerSeries)),

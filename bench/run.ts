@@ -209,6 +209,7 @@ async function main(): Promise<number> {
       toMs: endMs,
       stepMs: 60_000,
       allSeries: false,
+      job: 'api',
     },
   };
   try {
@@ -329,7 +330,9 @@ function addNotes(results: BenchResults, workload: Workload): void {
     );
   results.notes.push(
     'Query: opsight `query_range?metric=bench_metric&step=60s&agg=avg&group_by=` (all series into one); peers ' +
-      '`avg(avg_over_time(bench_metric[1m]))` at step 60 s; 2 warm-ups then the timed runs, sequential, over the whole workload span.',
+      '`avg(avg_over_time(bench_metric[1m]))` at step 60 s; 2 warm-ups then the timed runs, sequential, over the whole workload span. ' +
+      'Per series: the quarter of the series with job="api", each its own line (opsight without group_by, peers ' +
+      '`avg_over_time(bench_metric{job="api"}[1m])`), 1 warm-up.',
   );
   for (const r of results.runs) {
     if (r.ingest.failedRequests > 0) {

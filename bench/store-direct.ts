@@ -5,7 +5,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { SampleBatch } from '../src/contract/index.ts';
 import { sliceToBatch } from './encode.ts';
 import { dirBreakdown, dirUsage } from './processes.ts';
@@ -23,8 +22,6 @@ export interface StoreDirectResult {
   readonly heapUsedBytes: number;
 }
 
-const wallClock = { nowMs: (): number => Date.now() };
-
 export async function runStoreDirect(
   workload: Workload,
   plans: readonly (readonly Slice[])[],
@@ -38,13 +35,9 @@ export async function runStoreDirect(
     for (const b of client) for (const s of b) samples += s.values.length;
   // Loaded here, not at the top, so the HTTP runs (and the peers) still work while the store
   // does not build.
-  const { openEmbeddedStore } = await import('../src/store/index.ts');
-  const store = await openEmbeddedStore({
-    dataDir,
-    retentionMs: 30 * 86_400_000,
-    clock: wallClock,
-    logger: pino({ level: 'warn' }),
-  });
+  const { defaultEmbeddedStoreOptions, openEmbeddedStore } = await import('../src/store/index.ts');
+  // Defaults (wall clock, 30 d retention, the maintenance timer) as `opsight start` uses them.
+  const store = await openEmbeddedStore({ ...defaultEmbeddedStoreOptions(), dataDir });
   const started = performance.now();
   await Promise.all(
     batches.map(async (client) => {
