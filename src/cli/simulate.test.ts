@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { decodeEventsNdjson, defaultIngestLimits } from '../ingest/index.ts';
 import { createCloudSimulator } from '../simulate/index.ts';
 import { run } from './main.ts';
 import { csvRow, parseDurationMs, type SimulateDeps, simulateCommand } from './simulate.ts';
@@ -467,6 +468,11 @@ describe('opsight simulate cloud --target', () => {
       expect(r.body.split('\n').length).toBeLessThanOrEqual(500);
     }
     expect(received.flatMap((r) => r.body.split('\n'))).toEqual(expected);
+    // The server's own decoder takes every batch as it is.
+    for (const r of received) {
+      const decoded = decodeEventsNdjson(r.body, defaultIngestLimits(START_MS + 3_600_000));
+      expect(decoded.ok ? decoded.items : decoded.error.items).toBe(r.body.split('\n').length);
+    }
   });
 
   it('retries a batch with backoff on 5xx and connection errors', async () => {
