@@ -28,13 +28,17 @@ export class SseStream {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
+      // The connection ends with the stream: a socket kept alive after an SSE response would
+      // hold up server.close() until the client's keep-alive timeout.
+      connection: 'close',
       // Tells nginx-style proxies not to buffer the stream.
       'x-accel-buffering': 'no',
     });
     res.write(`retry: ${options.retryMs}\n\n`);
-    res.on('close', () => this.close());
-    res.on('error', () => this.close());
+    // The client went away (or the socket failed): release everything and drop the socket, which
+    // may otherwise linger half-open and hold up server.close().
+    res.on('close', () => this.close(true));
+    res.on('error', () => this.close(true));
     res.on('drain', () => {
       this.#congested = false;
     });
@@ -60,7 +64,8 @@ export class SseStream {
     else this.#cleanups.push(fn);
   }
 
-  close(): void {
+  /** Ends the stream; `destroy` drops the socket instead of ending the response politely. */
+  close(destroy = false): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const fn of this.#cleanups.splice(0).reverse()) {
@@ -70,14 +75,16 @@ export class SseStream {
         // A cleanup failing must not keep the others from running.
       }
     }
-    if (!this.#reply.raw.writableEnded) this.#reply.raw.end();
+    const res = this.#reply.raw;
+    if (destroy) res.destroy();
+    else if (!res.writableEnded) res.end();
   }
 
   #write(chunk: string): void {
     if (this.#closed) return;
     const res = this.#reply.raw;
     if (res.writableEnded || res.destroyed) {
-      this.close();
+      this.close(true);
       return;
     }
     if (!res.write(chunk)) this.#congested = true;
