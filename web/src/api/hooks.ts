@@ -45,6 +45,7 @@ export function useLiveOverview(windowMs: number): LiveOverview {
         setOverview(o);
         setError(undefined);
       },
+      onProblem: setError,
     });
     return () => {
       ac.abort();
@@ -86,6 +87,7 @@ export function useChartData(sel: SeriesSelection, range: TimeRange): ChartData 
             xRange: { fromMs: u.fromMs, toMs: u.toMs },
             error: undefined,
           }),
+        onProblem: (message) => setData((d) => ({ ...d, error: message })),
       });
       return () => stream.close();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarize } from './live.ts';
+import { problemMessage, summarize } from './live.ts';
 
 describe('summarize', () => {
   it.each([
@@ -8,4 +8,15 @@ describe('summarize', () => {
     { states: ['live', 'connecting'], want: 'connecting' },
     { states: ['connecting', 'reconnecting', 'live'], want: 'reconnecting' },
   ] as const)('$states -> $want', ({ states, want }) => expect(summarize(states)).toBe(want));
+});
+
+describe('problemMessage', () => {
+  it.each([
+    {
+      data: '{"title":"Bad parameter","detail":"step is not a duration"}',
+      want: 'Bad parameter: step is not a duration',
+    },
+    { data: '{"title":"Internal error"}', want: 'Internal error' },
+    { data: 'plain text', want: 'plain text' },
+  ])('$data', ({ data, want }) => expect(problemMessage(data)).toBe(want));
 });

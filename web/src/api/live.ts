@@ -8,13 +8,15 @@
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting';
 
-/** Event names the server sends (docs/api.md). */
-export const LIVE_EVENTS = { overview: 'overview', query: 'update' } as const;
+/** Event names the server sends (docs/api.md, "Live streams"). */
+export const LIVE_EVENTS = { overview: 'overview', query: 'update', problem: 'problem' } as const;
 
 export interface LiveStreamOptions<T> {
   readonly url: string;
   readonly event: string;
   readonly onData: (data: T) => void;
+  /** A server-side failure for one update (event `problem`); the stream goes on. */
+  readonly onProblem?: (message: string) => void;
   /** First reopen delay after the browser closes the stream; doubles up to maxBackoffMs. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -61,6 +63,9 @@ export class LiveStream<T> {
       connection.set(this.#id, 'live');
       this.#options.onData(data);
     });
+    source.addEventListener(LIVE_EVENTS.problem, (ev) => {
+      this.#options.onProblem?.(problemMessage((ev as MessageEvent<string>).data));
+    });
     source.addEventListener('error', () => {
       if (this.#closed) return;
       connection.set(this.#id, 'reconnecting');
@@ -71,6 +76,18 @@ export class LiveStream<T> {
       }
     });
   }
+}
+
+/** `title: detail` of a problem+json event; the raw text when it is not one. */
+export function problemMessage(data: string): string {
+  try {
+    const p = JSON.parse(data) as { title?: unknown; detail?: unknown };
+    const parts = [p.title, p.detail].filter((s): s is string => typeof s === 'string' && s !== '');
+    if (parts.length > 0) return parts.join(': ');
+  } catch {
+    // Not JSON: show it as it came.
+  }
+  return data;
 }
 
 /** The summary shown in the header: live only when every open stream is. */

@@ -197,6 +197,12 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
         role="img"
         aria-label={ariaLabel}
         style={{ height }}
+        // For browser tests and curious readers: what the canvas currently shows.
+        data-series={shaped.keys.length}
+        data-points={shaped.xs.length}
+        data-from-ms={xRange?.fromMs}
+        data-to-ms={xRange?.toMs}
+        data-last-ms={shaped.xs[shaped.xs.length - 1]}
       >
         {series === undefined && !error ? <div className="chart-overlay">Loading…</div> : null}
         {empty && !error ? <div className="chart-overlay">No data in this range</div> : null}

@@ -28,7 +28,8 @@ export function KpiTile(props: {
       <div className="kpi-value">{formatValue(kpi.value, kpi.unit)}</div>
       <div className="kpi-foot">
         <span className="kpi-target">
-          target {kpi.comparator === '>=' ? '≥' : '≤'} {formatValue(kpi.target, kpi.unit)}
+          {props.compact ? '' : 'target '}
+          {kpi.comparator === '>=' ? '≥' : '≤'} {formatValue(kpi.target, kpi.unit)}
         </span>
         <span className="kpi-status">{STATUS_TEXT[kpi.status]}</span>
       </div>

@@ -133,7 +133,7 @@ export function ExplorePage(): React.JSX.Element {
                 {n}
               </option>
             ))}
-            {state.metric !== '' && names && !names.includes(state.metric) ? (
+            {state.metric !== '' && !(names ?? []).includes(state.metric) ? (
               <option value={state.metric}>{state.metric}</option>
             ) : null}
           </select>

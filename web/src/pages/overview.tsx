@@ -44,7 +44,7 @@ export function OverviewPage(): React.JSX.Element {
         <RangePicker value={range} onChange={setRange} />
       </div>
 
-      {error && !overview ? <div className="banner banner-error">{error}</div> : null}
+      {error ? <div className="banner banner-error">{error}</div> : null}
 
       {overview ? (
         <section className="summary" aria-label="Summary">
@@ -100,34 +100,34 @@ function ServiceCard(props: {
   const href = `${servicePath(s.id)}${search}`;
   return (
     <article className={`card service service-${s.light}`} data-service={s.id}>
-      <header className="service-head">
+      <div className="service-head">
         <a className="service-name" href={href} onClick={onLinkClick}>
           {s.id}
         </a>
         <TrafficLight light={s.light} reasons={s.reasons} />
-      </header>
-      <div className="kpis">
-        {headlineKpis(s.kpis).map((k) => (
-          <KpiTile key={k.name} kpi={k} compact />
-        ))}
+        <span className="last-seen">seen {formatAge(s.lastSeenMs, nowMs)}</span>
       </div>
-      <footer className="service-foot">
-        {s.reasons.length > 0 ? (
+      {headlineKpis(s.kpis).map((k) => (
+        <KpiTile key={k.name} kpi={k} compact />
+      ))}
+      <div className="service-why">
+        {s.reasons.length > 1 ? (
           <details className="reasons">
             <summary>
-              {s.reasons.length === 1 ? (s.reasons[0] as string) : `${s.reasons.length} reasons`}
+              {s.reasons[0]} (+{s.reasons.length - 1} more)
             </summary>
             <ul>
-              {s.reasons.map((r) => (
+              {s.reasons.slice(1).map((r) => (
                 <li key={r}>{r}</li>
               ))}
             </ul>
           </details>
+        ) : s.reasons.length === 1 ? (
+          <span className="reason">{s.reasons[0]}</span>
         ) : (
           <span className="reasons-none">All KPIs on target</span>
         )}
-        <span className="last-seen">seen {formatAge(s.lastSeenMs, nowMs)}</span>
-      </footer>
+      </div>
     </article>
   );
 }

@@ -53,7 +53,7 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
         <RangePicker value={range} onChange={setRange} />
       </div>
 
-      {error && !overview ? <div className="banner banner-error">{error}</div> : null}
+      {error ? <div className="banner banner-error">{error}</div> : null}
 
       {service && service.reasons.length > 0 ? (
         <section className={`card reasons-card reasons-${service.light}`} aria-label="Why">

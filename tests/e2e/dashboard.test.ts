@@ -1,0 +1,311 @@
+/**
+ * Browser tests of the dashboard against the real platform (`opsight start` with the demo), in
+ * Debian's chromium driven by playwright-core. Every wait polls the page with a deadline; there
+ * are no fixed sleeps. Screenshots go to tests/artifacts/ (gitignored); with
+ * UPDATE_SCREENSHOT=1 the overview is also saved as docs/screenshot.png for the README.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { missingBuild, startTestPlatform, type TestPlatform } from './support/platform.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = join(import.meta.dirname, '..', '..');
+const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
+const SERVICES = ['frontend', 'checkout', 'payment', 'inventory', 'shipping'];
+/** Long enough for a few demo ticks (5 s) and live pushes (≤ 2 s), short enough to fail fast. */
+const LIVE_DEADLINE_MS = 30_000;
+
+const skipReason = !existsSync(CHROMIUM)
+  ? `${CHROMIUM} is missing (apt-get install chromium)`
+  : missingBuild();
+if (skipReason) {
+  console.warn(`\n*** SKIPPING dashboard browser tests: ${skipReason} ***\n`);
+}
+
+describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
+  let platform: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    platform = await startTestPlatform();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 1000 },
+      colorScheme: 'dark',
+    });
+    page = await context.newPage();
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+    page.on('requestfailed', (req) => {
+      // Streams cut by navigation are aborted on purpose; anything else is a problem.
+      const failure = req.failure()?.errorText ?? '';
+      if (!failure.includes('ERR_ABORTED'))
+        problems.push(`request failed: ${req.url()} ${failure}`);
+    });
+  });
+
+  afterEach(() => {
+    const seen = problems;
+    problems = [];
+    expect(seen, 'no console errors, page errors or failed requests').toEqual([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  it('loads the overview with a light and KPI tiles per service', async () => {
+    await page.goto(`${platform.url}/`);
+    for (const id of SERVICES) {
+      const card = page.locator(`[data-service="${id}"]`);
+      await card.waitFor({ timeout: LIVE_DEADLINE_MS });
+      const light = await card.locator('[data-light]').getAttribute('data-light');
+      expect(['green', 'orange', 'red', 'grey']).toContain(light);
+      // The light says it in words too, not only in colour.
+      expect(await card.locator('.light-text').innerText()).toMatch(
+        /Healthy|Degraded|Failing|No data/,
+      );
+      expect(await card.locator('[data-kpi]').count()).toBe(4);
+    }
+    await expectConnection(page, 'live');
+  });
+
+  it('draws the three live charts', async () => {
+    for (const chart of ['requests', 'latency', 'errors']) {
+      await waitFor(
+        () => colouredPixels(page, chart),
+        (n) => n > 200,
+        `chart ${chart} to draw coloured lines`,
+      );
+      const series = await page
+        .locator(`[data-chart="${chart}"] .chart-plot`)
+        .getAttribute('data-series');
+      expect(Number(series)).toBe(SERVICES.length);
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      const file = join(ROOT, 'docs', 'screenshot.png');
+      await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1440, height: 1000 } });
+      expect(statSync(file).size).toBeLessThan(300 * 1024);
+    }
+  });
+
+  it('updates a chart and the overview live, without reloading', async () => {
+    const marker = await page.evaluate(() => {
+      (window as unknown as { __noReload: boolean }).__noReload = true;
+      return true;
+    });
+    expect(marker).toBe(true);
+    const plot = page.locator('[data-chart="requests"] .chart-plot');
+    const lastBefore = Number(await plot.getAttribute('data-last-ms'));
+    const legendBefore = await page.locator('[data-chart="requests"] .chart-legend').innerText();
+    await waitFor(
+      async () => Number(await plot.getAttribute('data-last-ms')),
+      (last) => last > lastBefore,
+      'the last point of the request-rate chart to move forward',
+    );
+    await waitFor(
+      () => page.locator('[data-chart="requests"] .chart-legend').innerText(),
+      (text) => text !== legendBefore,
+      'the legend values to change',
+    );
+    // Still the same document: the update came by push.
+    expect(
+      await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload),
+    ).toBe(true);
+  });
+
+  it('changes the charts window with the range picker', async () => {
+    const plot = page.locator('[data-chart="latency"] .chart-plot');
+    await page.click('[data-range="1h"]');
+    expect(new URL(page.url()).searchParams.get('range')).toBe('1h');
+    await waitFor(
+      () => windowMs(plot),
+      (w) => Math.abs(w - 3_600_000) < 5_000,
+      'a 1 h window',
+    );
+    await expect
+      .poll(() => page.locator('[data-chart="latency"] .chart-meta').innerText())
+      .toContain('step 10s');
+    await waitFor(
+      () => colouredPixels(page, 'latency'),
+      (n) => n > 200,
+      'the 1 h chart to draw',
+    );
+
+    // A custom fixed range: the last 30 minutes, typed into the from/to inputs.
+    await page.click('[data-range="custom"]');
+    const now = Date.now();
+    await page.fill('input[name="from"]', localInput(now - 30 * 60_000));
+    await page.fill('input[name="to"]', localInput(now));
+    await page.click('.range-custom button[type="submit"]');
+    await waitFor(
+      () => windowMs(plot),
+      (w) => Math.abs(w - 30 * 60_000) < 60_000,
+      'a 30 min fixed window',
+    );
+    const params = new URL(page.url()).searchParams;
+    expect(params.get('from')).not.toBeNull();
+    expect(params.get('to')).not.toBeNull();
+    await waitFor(
+      () => colouredPixels(page, 'latency'),
+      (n) => n > 200,
+      'the fixed-range chart',
+    );
+    await page.click('[data-range="15m"]');
+    await waitFor(
+      () => windowMs(plot),
+      (w) => Math.abs(w - 900_000) < 5_000,
+      'back to 15 min',
+    );
+  });
+
+  it('opens a service with its KPIs and four charts', async () => {
+    await page.click('[data-service="checkout"] .service-name');
+    await page.waitForURL(/\/services\/checkout/);
+    await page.locator('.kpi-row [data-kpi]').first().waitFor({ timeout: LIVE_DEADLINE_MS });
+    expect(await page.locator('.kpi-row [data-kpi]').count()).toBeGreaterThanOrEqual(4);
+    for (const chart of ['requests', 'latency', 'errors', 'cpu']) {
+      await waitFor(
+        () => colouredPixels(page, chart),
+        (n) => n > 100,
+        `service chart ${chart}`,
+      );
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'service.png'), fullPage: true });
+  });
+
+  it('charts a chosen metric on the explore page and keeps it in the URL', async () => {
+    await page.goto(`${platform.url}/explore`);
+    const metric = page.locator('select[name="metric"]');
+    await waitFor(
+      () => metric.locator('option').count(),
+      (n) => n > SERVICES.length - 1,
+      'metric names to load',
+    );
+    await metric.selectOption('latency_ms');
+    await page.selectOption('select[name="agg"]', 'p99');
+    await page.selectOption('select[name="group_by"]', 'service');
+    await waitFor(
+      () => colouredPixels(page, 'explore'),
+      (n) => n > 200,
+      'the explore chart',
+    );
+    const plot = page.locator('[data-chart="explore"] .chart-plot');
+    expect(Number(await plot.getAttribute('data-series'))).toBe(SERVICES.length);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('metric')).toBe('latency_ms');
+    expect(url.searchParams.get('agg')).toBe('p99');
+    expect(url.searchParams.get('group_by')).toBe('service');
+    await page.screenshot({ path: join(ARTIFACTS, 'explore.png'), fullPage: true });
+
+    // The URL is the whole state: opening it fresh shows the same chart.
+    await page.goto(url.toString());
+    await waitFor(
+      () => page.locator('select[name="metric"]').inputValue(),
+      (v) => v === 'latency_ms',
+      'the metric picker to show latency_ms',
+    );
+    expect(await page.locator('select[name="agg"]').inputValue()).toBe('p99');
+    await waitFor(
+      () => colouredPixels(page, 'explore'),
+      (n) => n > 200,
+      'the shared chart',
+    );
+  });
+
+  it('switches to the light theme', async () => {
+    await page.goto(`${platform.url}/`);
+    await page.locator('[data-service]').first().waitFor({ timeout: LIVE_DEADLINE_MS });
+    await page.click('.theme-button'); // auto -> dark
+    await page.click('.theme-button'); // dark -> light
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await waitFor(
+      () => colouredPixels(page, 'requests'),
+      (n) => n > 200,
+      'light-theme chart',
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'overview-light.png'), fullPage: true });
+    await page.click('.theme-button'); // back to auto
+  });
+});
+
+/** Polls `read` until `ok` holds or the deadline passes; fails naming what it waited for. */
+async function waitFor<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  deadlineMs = LIVE_DEADLINE_MS,
+): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}; last value ${String(last)}`);
+    await new Promise((r) => setTimeout(r, 200)); // polling interval, not a sleep-for-effect
+  }
+}
+
+async function expectConnection(page: Page, state: string): Promise<void> {
+  await waitFor(
+    async () => (await page.locator('[data-connection]').getAttribute('data-connection')) ?? '',
+    (s) => s === state,
+    `connection ${state}`,
+  );
+}
+
+async function windowMs(plot: ReturnType<Page['locator']>): Promise<number> {
+  const from = Number(await plot.getAttribute('data-from-ms'));
+  const to = Number(await plot.getAttribute('data-to-ms'));
+  return to - from;
+}
+
+/**
+ * Pixels of the chart's canvas drawn in a saturated colour: series lines are; the axes, grid and
+ * background are grey, so a chart with no lines counts (close to) zero.
+ */
+async function colouredPixels(page: Page, chart: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`${sel} canvas`);
+    if (!canvas || canvas.width === 0) return 0;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return 0;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const r = data[i] as number;
+      const g = data[i + 1] as number;
+      const b = data[i + 2] as number;
+      const a = data[i + 3] as number;
+      if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
+    }
+    return n;
+  }, `[data-chart="${chart}"]`);
+}
+
+function localInput(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
