@@ -305,6 +305,12 @@ describe('opsight simulate: arguments', () => {
     expect(r.err).toMatch(msg);
   });
 
+  it('rejects an unknown simulator', async () => {
+    const r = await opsight('simulate', 'fleet');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/unknown command 'fleet'/);
+  });
+
   it('rejects an unknown incident kind in --incidents-file', async () => {
     const file = join(dir, 'incidents.json');
     writeFileSync(

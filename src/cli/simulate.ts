@@ -193,12 +193,15 @@ export function simulateCommand(deps: SimulateDeps = defaultSimulateDeps()): Com
       'first timestamp, ISO 8601 with zone (default: now, rounded down to the interval)',
       parseIsoMs,
     )
-    .option('--duration <d>', 'simulated time span, e.g. 30m, 24h, 7d', parseDurationMs, 86_400_000)
-    .option(
-      '--interval <d>',
-      'time between samples of a service, e.g. 10s',
-      parseDurationMs,
-      defaults.intervalMs,
+    .addOption(
+      new Option('--duration <d>', 'simulated time span, e.g. 30m, 24h, 7d')
+        .argParser(parseDurationMs)
+        .default(86_400_000, '24h'),
+    )
+    .addOption(
+      new Option('--interval <d>', 'time between samples of a service, e.g. 10s')
+        .argParser(parseDurationMs)
+        .default(defaults.intervalMs, '10s'),
     )
     .option(
       '--services <n>',
@@ -212,11 +215,13 @@ export function simulateCommand(deps: SimulateDeps = defaultSimulateDeps()): Com
       parseNonNegative('--incidents-per-day'),
       defaults.incidentsPerDay,
     )
-    .option(
-      '--incident-warmup <d>',
-      'no seeded incident starts this soon after --start (0 allowed)',
-      parseDurationOrZeroMs,
-      defaults.incidentWarmupMs,
+    .addOption(
+      new Option(
+        '--incident-warmup <d>',
+        'no seeded incident starts this soon after --start (0 allowed)',
+      )
+        .argParser(parseDurationOrZeroMs)
+        .default(defaults.incidentWarmupMs, '2h'),
     )
     .option(
       '--incidents-file <file>',
@@ -349,11 +354,15 @@ async function readSchedule(file: string): Promise<IncidentSpec[]> {
     if (typeof kind !== 'string' || !(INCIDENT_KINDS as readonly string[]).includes(kind)) {
       problems.push(`${at}.kind: expected one of ${INCIDENT_KINDS.join(', ')}`);
     }
-    const startMs = typeof r.start === 'string' ? Date.parse(r.start) : Number.NaN;
-    if (!Number.isFinite(startMs)) problems.push(`${at}.start: expected an ISO 8601 time`);
+    const isoMs = (v: unknown): number =>
+      typeof v === 'string' && ISO_WITH_ZONE.test(v) ? Date.parse(v) : Number.NaN;
+    const startMs = isoMs(r.start);
+    if (!Number.isFinite(startMs)) {
+      problems.push(`${at}.start: expected an ISO 8601 time with a zone`);
+    }
     let durationMs = Number.NaN;
     try {
-      if (typeof r.end === 'string') durationMs = Date.parse(r.end) - startMs;
+      if (r.end !== undefined) durationMs = isoMs(r.end) - startMs;
       else if (typeof r.duration === 'string') durationMs = parseDurationMs(r.duration);
     } catch {
       // Reported below as a missing or bad duration.
