@@ -124,6 +124,12 @@ describe('event shape', () => {
     expect(events[0]?.tags).toEqual({ service: 'frontend' });
   });
 
+  it('gives every event its own tags object', () => {
+    const [a, b] = run({ durationMs: 10_000, schedule: [] });
+    a!.tags!.extra = 'x';
+    expect(b!.tags).toEqual({ service: 'frontend', region: 'eu-west-1' });
+  });
+
   it('rounds latency and rates to 2 decimals and CPU to 1', () => {
     for (const e of run({ durationMs: HOUR, schedule: [] })) {
       const decimals = e.metric_name === 'cpu_usage_percent' ? 1 : 2;

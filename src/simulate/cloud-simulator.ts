@@ -73,9 +73,7 @@ export class CloudSimulator {
     }
     this.services = profiles;
     this.#tags = profiles.map((p) =>
-      Object.freeze(
-        p.region === undefined ? { service: p.name } : { service: p.name, region: p.region },
-      ),
+      p.region === undefined ? { service: p.name } : { service: p.name, region: p.region },
     );
     if (options.schedule === 'seeded') {
       this.#schedule = {
@@ -123,22 +121,35 @@ export class CloudSimulator {
         const s = sampleService(seed, p, tMs, effects);
         const source_id = p.name;
         const tags = this.#tags[p.index]!;
+        // Every event gets its own tags object: consumers may add to it.
         yield {
           timestamp,
           source_id,
           metric_name: M.requestRate,
           metric_value: s.requestsPerSecond,
-          tags,
+          tags: { ...tags },
         };
         yield {
           timestamp,
           source_id,
           metric_name: M.errorRate,
           metric_value: s.errorsPerSecond,
-          tags,
+          tags: { ...tags },
         };
-        yield { timestamp, source_id, metric_name: M.latency, metric_value: s.latencyMs, tags };
-        yield { timestamp, source_id, metric_name: M.cpu, metric_value: s.cpuPercent, tags };
+        yield {
+          timestamp,
+          source_id,
+          metric_name: M.latency,
+          metric_value: s.latencyMs,
+          tags: { ...tags },
+        };
+        yield {
+          timestamp,
+          source_id,
+          metric_name: M.cpu,
+          metric_value: s.cpuPercent,
+          tags: { ...tags },
+        };
       }
     }
   }
