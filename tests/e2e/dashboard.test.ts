@@ -104,7 +104,7 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
     if (process.env.UPDATE_SCREENSHOT === '1') {
       const file = join(ROOT, 'docs', 'screenshot.png');
-      await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1440, height: 1000 } });
+      await page.screenshot({ path: file, fullPage: true });
       expect(statSync(file).size).toBeLessThan(300 * 1024);
     }
   });

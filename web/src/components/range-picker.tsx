@@ -4,7 +4,6 @@
  */
 import { useState } from 'react';
 import {
-  formatDurationMs,
   PRESET_WINDOWS,
   parseDurationMs,
   parseLocalInput,
@@ -37,7 +36,7 @@ export function RangePicker(props: {
     <div className="range-picker">
       <fieldset className="seg" aria-label="Time range">
         {PRESET_WINDOWS.map((w) => {
-          const active = value.kind === 'relative' && formatDurationMs(value.windowMs) === w;
+          const active = value.kind === 'relative' && value.windowMs === parseDurationMs(w);
           return (
             <button
               type="button"

@@ -89,6 +89,16 @@ describe('range in the URL', () => {
   });
 
   it.each([
+    { windowMs: 24 * HOUR, want: 'range=24h' },
+    { windowMs: 2 * HOUR, want: 'range=2h' },
+    { windowMs: 48 * HOUR, want: 'range=2d' },
+  ])('names the window $want', ({ windowMs, want }) => {
+    const p = new URLSearchParams();
+    rangeToParams({ kind: 'relative', windowMs }, p);
+    expect(p.toString()).toBe(want);
+  });
+
+  it.each([
     { name: 'nothing', query: '' },
     { name: 'bad window', query: 'range=soon' },
     { name: 'to before from', query: 'from=2000&to=1000' },

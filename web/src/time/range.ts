@@ -75,6 +75,11 @@ export function formatDurationMs(ms: number): string {
   return out;
 }
 
+/** A window as people say it: the preset's own name (`24h`, not `1d`), else the exact duration. */
+export function formatWindow(windowMs: number): string {
+  return PRESET_WINDOWS.find((w) => parseDurationMs(w) === windowMs) ?? formatDurationMs(windowMs);
+}
+
 /** The [fromMs, toMs] a range covers when evaluated at `nowMs`. */
 export function resolveRange(range: TimeRange, nowMs: number): { fromMs: number; toMs: number } {
   return range.kind === 'relative'
@@ -142,7 +147,7 @@ export function rangeToParams(range: TimeRange, params: URLSearchParams): void {
   params.delete('from');
   params.delete('to');
   if (range.kind === 'relative') {
-    params.set('range', formatDurationMs(range.windowMs));
+    params.set('range', formatWindow(range.windowMs));
   } else {
     params.set('from', new Date(range.fromMs).toISOString());
     params.set('to', new Date(range.toMs).toISOString());
@@ -167,7 +172,7 @@ export function sameRange(a: TimeRange, b: TimeRange): boolean {
 
 /** Human label: `Last 15m` or `Nov 22, 10:00 → 11:00`-like local text. */
 export function describeRange(range: TimeRange): string {
-  if (range.kind === 'relative') return `Last ${formatDurationMs(range.windowMs)}`;
+  if (range.kind === 'relative') return `Last ${formatWindow(range.windowMs)}`;
   return `${formatLocal(range.fromMs)} → ${formatLocal(range.toMs)}`;
 }
 
