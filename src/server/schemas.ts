@@ -34,9 +34,7 @@ export const LabelsSchema = Type.Record(Type.String(), Type.String(), {
   description: 'Label name → value',
 });
 
-export const PointSchema = Type.Array(Type.Number(), {
-  minItems: 2,
-  maxItems: 2,
+export const PointSchema = Type.Tuple([Type.Number(), Type.Number()], {
   description: '[timestamp in ms since the epoch, value]',
 });
 
