@@ -374,6 +374,10 @@ describe('seeded schedule', () => {
   it('clips incidents to the run and can list those of any window of an endless run', () => {
     const endless = createCloudSimulator({ durationMs: Number.POSITIVE_INFINITY });
     expect(() => endless.incidents()).toThrow(RangeError);
+    expect(endless.incidents(Number.NEGATIVE_INFINITY, START + DAY)).toEqual(
+      endless.incidents(START, START + DAY),
+    );
+    expect(endless.incidents(START - DAY, START)).toEqual([]);
     const window = endless.incidents(START + 30 * DAY, START + 31 * DAY);
     expect(window.length).toBeGreaterThanOrEqual(3);
     expect(endless.eventsBetween(START + 400 * DAY, START + 400 * DAY + 10_000)).toHaveLength(20);

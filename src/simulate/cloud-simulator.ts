@@ -159,17 +159,21 @@ export class CloudSimulator {
    * then id. Defaults to the whole run, which must then be finite.
    */
   incidents(fromMs: number = this.startMs, toMs: number = this.endMs): Incident[] {
-    if (!Number.isFinite(toMs)) {
+    // Only the run holds incidents; clamping also keeps the day loop below finite.
+    const lo = Math.max(fromMs, this.startMs);
+    const hi = Math.min(toMs, this.endMs);
+    if (!Number.isFinite(hi)) {
       throw new RangeError('incidents: pass a finite toMs for an endless simulator');
     }
+    if (!(hi > lo)) return [];
     const out: Incident[] = [];
     const keep = (i: Incident): void => {
-      if (i.startMs < toMs && i.endMs > fromMs) out.push(i);
+      if (i.startMs < hi && i.endMs > lo) out.push(i);
     };
     if (this.#schedule !== undefined) {
-      const lastDay = Math.floor((toMs - 1) / DAY_MS);
+      const lastDay = Math.floor((hi - 1) / DAY_MS);
       // An incident lasts at most 6 h, so one day back covers any that started earlier.
-      for (let day = Math.floor(fromMs / DAY_MS) - 1; day <= lastDay; day++) {
+      for (let day = Math.floor(lo / DAY_MS) - 1; day <= lastDay; day++) {
         for (const i of this.#seededDay(day)) keep(i);
       }
     }
