@@ -9,7 +9,8 @@ export interface ChunkRef {
   readonly seq: number;
   readonly minTs: number;
   readonly maxTs: number;
-  readonly count: number;
+  /** Samples this chunk added (timestamps not already sealed before it). */
+  count: number;
   /** Encoded chunk while in memory; null once persisted. */
   bytes: Uint8Array | null;
   segment: SegmentHandle | null;

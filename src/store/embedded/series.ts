@@ -20,6 +20,8 @@ export class MemSeries {
   rollups: RollupRef[] = [];
   /** Largest timestamp ever sealed (a head sample at or below it is out of order). */
   sealedMaxTs = Number.NEGATIVE_INFINITY;
+  /** Distinct samples held in sealed chunks. */
+  sealedCount = 0;
   minTs = Number.POSITIVE_INFINITY;
   maxTs = Number.NEGATIVE_INFINITY;
 
@@ -28,6 +30,22 @@ export class MemSeries {
     this.metric = metric;
     this.labels = labels;
     this.key = key;
+  }
+
+  /** Recomputes minTs/maxTs from chunks and head (after retention). */
+  recomputeBounds(): void {
+    let mn = Number.POSITIVE_INFINITY;
+    let mx = Number.NEGATIVE_INFINITY;
+    for (const c of this.chunks) {
+      if (c.minTs < mn) mn = c.minTs;
+      if (c.maxTs > mx) mx = c.maxTs;
+    }
+    if (this.head.n > 0) {
+      if (this.head.minTs < mn) mn = this.head.minTs;
+      if (this.head.maxTs > mx) mx = this.head.maxTs;
+    }
+    this.minTs = mn;
+    this.maxTs = mx;
   }
 }
 

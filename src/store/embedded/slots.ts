@@ -1,11 +1,26 @@
 /**
  * @module
- * Turning the embedded engine's data into executor slots: raw samples at any step, and (for
- * steps that are whole minutes) stored 1-minute rollups with raw samples at the edges.
+ * Turning the embedded engine's data into executor slots. Steps that are not whole minutes read
+ * raw samples. Whole-minute steps read 1-minute rollups for every minute that lies wholly inside
+ * the query and is not touched by the head, and raw samples for the rest (the partial minutes
+ * at the edges and the head's minutes), so both paths give the same answer.
  */
-import { rawSlots, type SlotColumns } from '../../analytics/index.ts';
+import {
+  type QuantileSketch,
+  ROLLUP_MS,
+  rawSlots,
+  type SlotColumns,
+} from '../../analytics/index.ts';
+import { OpsError } from '../../contract/index.ts';
 import type { SlotRequest } from '../range-query.ts';
+import { DecodeError } from './bytes.ts';
+import type { RollupRef } from './chunk-ref.ts';
 import type { RawRange } from './query.ts';
+import { type DecodedRollups, decodeRollupPage } from './rollup-codec.ts';
+import type { MemSeries } from './series.ts';
+
+export type PageLoader = (ref: RollupRef) => Uint8Array;
+export type RawRangeReader = (s: MemSeries, fromMs: number, toMs: number) => RawRange;
 
 /** Slots of width `widthMs` from raw samples (split at the request's fromMs). */
 export function rawSlotsFor(
@@ -15,4 +30,198 @@ export function rawSlotsFor(
   out: SlotColumns,
 ): void {
   rawSlots(out, raw.ts, raw.vals, 0, raw.n, widthMs, request.fromMs, request.needs);
+}
+
+function decodePage(ref: RollupRef, bytes: Uint8Array, request: SlotRequest): DecodedRollups {
+  try {
+    return decodeRollupPage(bytes, request.needs);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    const where = ref.segment === null ? 'memory' : `${ref.segment.name} offset ${ref.offset}`;
+    throw new OpsError('STORE_CORRUPTION', `rollup page at ${where}: ${err.message}`, {
+      cause: err,
+      items: [
+        { field: ref.segment?.name ?? 'head', reason: `offset ${ref.offset}: ${err.message}` },
+      ],
+    });
+  }
+}
+
+/** Per-query scratch for one series' minutes (reused across series). */
+export class MinuteScratch {
+  readonly startMs: number;
+  readonly n: number;
+  readonly stamp: Int32Array;
+  readonly count: Float64Array;
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly first: Float64Array;
+  readonly last: Float64Array;
+  readonly inc: Float64Array;
+  readonly sketch: Array<QuantileSketch | null>;
+  epoch = 0;
+
+  constructor(startMs: number, endMs: number) {
+    this.startMs = startMs;
+    this.n = Math.max(0, (endMs - startMs) / ROLLUP_MS);
+    const n = this.n;
+    this.stamp = new Int32Array(n);
+    this.count = new Float64Array(n);
+    this.sum = new Float64Array(n);
+    this.min = new Float64Array(n);
+    this.max = new Float64Array(n);
+    this.first = new Float64Array(n);
+    this.last = new Float64Array(n);
+    this.inc = new Float64Array(n);
+    this.sketch = [];
+  }
+}
+
+/** Whether whole-minute rollups can serve this request. */
+export function usesRollups(request: SlotRequest): boolean {
+  return request.stepMs % ROLLUP_MS === 0;
+}
+
+export function scratchFor(request: SlotRequest): MinuteScratch {
+  const mLo = Math.ceil(request.startMs / ROLLUP_MS) * ROLLUP_MS;
+  const mHi = Math.max(mLo, Math.floor((request.toMs + 1) / ROLLUP_MS) * ROLLUP_MS);
+  return new MinuteScratch(mLo, mHi);
+}
+
+/** Appends the slots of `s` for `request` to `out`, mixing rollups and raw samples. */
+export function fillSlots(
+  s: MemSeries,
+  request: SlotRequest,
+  out: SlotColumns,
+  read: RawRangeReader,
+  loadPage: PageLoader,
+  scratch: MinuteScratch | null,
+): void {
+  const lo = request.startMs;
+  const hi = request.toMs;
+  if (s.maxTs < lo || s.minTs > hi) return;
+  if (scratch === null || scratch.n === 0) {
+    rawSlotsFor(read(s, lo, hi), request, usesRollups(request) ? ROLLUP_MS : request.stepMs, out);
+    return;
+  }
+  const mLo = scratch.startMs;
+  const mHi = mLo + scratch.n * ROLLUP_MS;
+  // Raw ranges (inclusive), sorted and merged below.
+  const ranges: Array<[number, number]> = [];
+  if (lo < mLo) ranges.push([lo, Math.min(mLo - 1, hi)]);
+  if (mHi <= hi) ranges.push([Math.max(mHi, lo), hi]);
+  const fromMinute = Math.floor(request.fromMs / ROLLUP_MS) * ROLLUP_MS;
+  if (request.fromMs !== fromMinute && fromMinute >= mLo && fromMinute < mHi) {
+    ranges.push([fromMinute, fromMinute + ROLLUP_MS - 1]);
+  }
+  const h = s.head;
+  if (h.n > 0) {
+    h.normalize();
+    const a = Math.max(lo, Math.floor((h.ts[0] as number) / ROLLUP_MS) * ROLLUP_MS);
+    const b = Math.min(
+      hi,
+      Math.floor((h.ts[h.n - 1] as number) / ROLLUP_MS) * ROLLUP_MS + ROLLUP_MS - 1,
+    );
+    if (a <= b) ranges.push([a, b]);
+  }
+  ranges.sort((x, y) => x[0] - y[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  // Rollup minutes: mark raw minutes so rollups skip them.
+  const epoch = ++scratch.epoch;
+  const rawEpoch = -epoch;
+  for (const [a, b] of merged) {
+    const i0 = Math.max(0, Math.floor((a - mLo) / ROLLUP_MS));
+    const i1 = Math.min(scratch.n, Math.floor((b - mLo) / ROLLUP_MS) + 1);
+    for (let i = i0; i < i1; i++) scratch.stamp[i] = rawEpoch;
+  }
+  const needs = request.needs;
+  for (const ref of s.rollups) {
+    if (ref.maxMinuteMs < mLo || ref.minMinuteMs >= mHi) continue;
+    const d = decodePage(ref, loadPage(ref), request);
+    for (let k = 0; k < d.n; k++) {
+      const m = d.minuteMs[k] as number;
+      if (m < mLo || m >= mHi) continue;
+      const i = (m - mLo) / ROLLUP_MS;
+      if (scratch.stamp[i] === rawEpoch) continue;
+      scratch.stamp[i] = epoch;
+      scratch.count[i] = d.count[k] as number;
+      if (needs.sum) scratch.sum[i] = d.sum[k] as number;
+      if (needs.minMax) {
+        scratch.min[i] = d.min[k] as number;
+        scratch.max[i] = d.max[k] as number;
+      }
+      if (needs.rate) {
+        scratch.first[i] = d.first[k] as number;
+        scratch.last[i] = d.last[k] as number;
+        scratch.inc[i] = d.inc[k] as number;
+      }
+      if (needs.quantile) scratch.sketch[i] = d.sketch[k] ?? null;
+    }
+  }
+  // Raw slots of the raw ranges, in time order.
+  const raw: SlotColumns = {
+    length: 0,
+    startMs: [],
+    count: [],
+    sum: [],
+    min: [],
+    max: [],
+    first: [],
+    last: [],
+    inc: [],
+    exact: [],
+    sketch: [],
+  };
+  for (const [a, b] of merged) rawSlotsFor(read(s, a, b), request, ROLLUP_MS, raw);
+  // Merge minute slots and raw slots by start time.
+  let r = 0;
+  const emitRaw = (): void => {
+    const n = out.length++;
+    out.startMs[n] = raw.startMs[r] as number;
+    out.count[n] = raw.count[r] as number;
+    if (needs.sum) out.sum[n] = raw.sum[r] as number;
+    if (needs.minMax) {
+      out.min[n] = raw.min[r] as number;
+      out.max[n] = raw.max[r] as number;
+    }
+    if (needs.rate) {
+      out.first[n] = raw.first[r] as number;
+      out.last[n] = raw.last[r] as number;
+      out.inc[n] = raw.inc[r] as number;
+    }
+    if (needs.quantile) {
+      out.exact[n] = raw.exact[r] ?? null;
+      out.sketch[n] = null;
+    }
+    r++;
+  };
+  for (let i = 0; i < scratch.n; i++) {
+    if (scratch.stamp[i] !== epoch) continue;
+    const start = mLo + i * ROLLUP_MS;
+    while (r < raw.length && (raw.startMs[r] as number) < start) emitRaw();
+    const n = out.length++;
+    out.startMs[n] = start;
+    out.count[n] = scratch.count[i] as number;
+    if (needs.sum) out.sum[n] = scratch.sum[i] as number;
+    if (needs.minMax) {
+      out.min[n] = scratch.min[i] as number;
+      out.max[n] = scratch.max[i] as number;
+    }
+    if (needs.rate) {
+      out.first[n] = scratch.first[i] as number;
+      out.last[n] = scratch.last[i] as number;
+      out.inc[n] = scratch.inc[i] as number;
+    }
+    if (needs.quantile) {
+      out.exact[n] = null;
+      out.sketch[n] = scratch.sketch[i] ?? null;
+    }
+  }
+  while (r < raw.length) emitRaw();
 }
