@@ -247,6 +247,19 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'overview-light.png'), fullPage: true });
     await page.click('.theme-button'); // back to auto
   });
+
+  it.skipIf(process.env.OPSIGHT_E2E_URL !== undefined)(
+    'says reconnecting when the server goes away',
+    async () => {
+      await expectConnection(page, 'live');
+      await platform.stop();
+      await expectConnection(page, 'reconnecting');
+      // Refused reconnects are what this test provokes, not problems of the page.
+      problems = problems.filter(
+        (p) => !p.includes('ERR_CONNECTION_REFUSED') && !p.includes('Failed to load resource'),
+      );
+    },
+  );
 });
 
 /** Polls `read` until `ok` holds or the deadline passes; fails naming what it waited for. */

@@ -3,6 +3,7 @@
  * The shell: header (brand, navigation, connection state, theme) and the routed page.
  */
 import { useState } from 'react';
+import { setApiKey, useKeyNeeded } from './api/auth.ts';
 import { ConnectionIndicator } from './components/connection-indicator.tsx';
 import { ExplorePage } from './pages/explore.tsx';
 import { OverviewPage } from './pages/overview.tsx';
@@ -59,6 +60,7 @@ export function App(): React.JSX.Element {
           <ThemeButton />
         </div>
       </header>
+      <ApiKeyForm />
       {route.page === 'overview' ? <OverviewPage /> : null}
       {route.page === 'service' ? <ServicePage key={route.id} id={route.id} /> : null}
       {route.page === 'explore' ? <ExplorePage /> : null}
@@ -92,5 +94,36 @@ function ThemeButton(): React.JSX.Element {
     >
       {pref === 'auto' ? '◐ auto' : pref === 'dark' ? '● dark' : '○ light'}
     </button>
+  );
+}
+
+/** Shown after a 401: the server wants an API key (docs/api.md, "Authentication"). */
+function ApiKeyForm(): React.JSX.Element | null {
+  const needed = useKeyNeeded();
+  const [key, setKey] = useState('');
+  if (!needed) return null;
+  return (
+    <form
+      className="banner banner-error key-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setApiKey(key.trim());
+        // Every stream and fetch must start over with the key: a reload is the simple, sure way.
+        window.location.reload();
+      }}
+    >
+      <span>This server needs an API key (read scope) to show data.</span>
+      <input
+        type="password"
+        name="api-key"
+        autoComplete="off"
+        placeholder="API key"
+        value={key}
+        onChange={(e) => setKey(e.target.value)}
+      />
+      <button type="submit" className="primary">
+        Use key
+      </button>
+    </form>
   );
 }

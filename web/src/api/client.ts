@@ -11,6 +11,7 @@ import type {
   Overview,
 } from '../../../src/contract/index.ts';
 import { formatDurationMs } from '../time/range.ts';
+import { getApiKey, reportUnauthorized } from './auth.ts';
 import { formatMatcher } from './url-state.ts';
 
 export interface ChartSeries {
@@ -122,10 +123,11 @@ function unwrapList(body: unknown): unknown[] {
 }
 
 async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(url, {
-    headers: { accept: 'application/json' },
-    ...(signal ? { signal } : {}),
-  });
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const key = getApiKey();
+  if (key) headers['x-api-key'] = key;
+  const res = await fetch(url, { headers, ...(signal ? { signal } : {}) });
+  if (res.status === 401) reportUnauthorized();
   if (!res.ok) throw new ApiError(res.status, await problemText(res));
   return (await res.json()) as T;
 }

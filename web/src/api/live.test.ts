@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withKeyParam } from './auth.ts';
 import { problemMessage, summarize } from './live.ts';
 
 describe('summarize', () => {
@@ -19,4 +20,12 @@ describe('problemMessage', () => {
     { data: '{"title":"Internal error"}', want: 'Internal error' },
     { data: 'plain text', want: 'plain text' },
   ])('$data', ({ data, want }) => expect(problemMessage(data)).toBe(want));
+});
+
+describe('withKeyParam', () => {
+  it.each([
+    { url: '/api/v1/live/overview', key: undefined, want: '/api/v1/live/overview' },
+    { url: '/api/v1/live/overview', key: 'k 1', want: '/api/v1/live/overview?api_key=k%201' },
+    { url: '/api/v1/live/query?metric=m', key: 'k', want: '/api/v1/live/query?metric=m&api_key=k' },
+  ])('$url with $key', ({ url, key, want }) => expect(withKeyParam(url, key)).toBe(want));
 });

@@ -6,6 +6,8 @@
  * Every open stream registers its state in `connection`, which the header indicator shows.
  */
 
+import { withKeyParam } from './auth.ts';
+
 export type StreamState = 'connecting' | 'live' | 'reconnecting';
 
 /** Event names the server sends (docs/api.md, "Live streams"). */
@@ -47,7 +49,7 @@ export class LiveStream<T> {
 
   #open(): void {
     if (this.#closed) return;
-    const source = new EventSource(this.#options.url);
+    const source = new EventSource(withKeyParam(this.#options.url));
     this.#source = source;
     source.addEventListener('open', () => {
       this.#backoffMs = this.#options.minBackoffMs ?? 1_000;
