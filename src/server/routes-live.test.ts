@@ -57,6 +57,17 @@ class SseClient {
     }
   }
 
+  /** Reads raw text until it contains `text` (comments included), or fails at the deadline. */
+  async readUntil(text: string): Promise<void> {
+    while (!this.#buffer.includes(text)) {
+      const chunks = this.#chunks;
+      if (chunks === undefined) throw new Error('not open');
+      const { value, done } = await withDeadline(chunks.next(), JSON.stringify(text));
+      if (done === true) throw new Error('stream ended');
+      this.#buffer += value.toString('utf8');
+    }
+  }
+
   close(): void {
     this.#request?.destroy();
   }
@@ -208,6 +219,16 @@ describe('GET /api/v1/live/query', () => {
     expect(p.code).toBe('INVALID_PARAMETER');
     expect(p.errors[0]?.field).toBe('step');
   });
+});
+
+it('sends heartbeat comments on an idle stream', async () => {
+  await h.close();
+  h = await openHarness({ sseHeartbeatMs: 20, liveOverviewIntervalMs: 60_000 });
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  const c = await connect('/api/v1/live/overview');
+  await c.readUntil('retry: ');
+  await c.readUntil(': ping\n\n');
 });
 
 it('server close ends open streams instead of hanging', async () => {
