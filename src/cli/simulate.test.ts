@@ -279,6 +279,11 @@ describe('opsight simulate: arguments', () => {
       msg: /--seed must be an integer/,
     },
     {
+      name: 'too many incidents per day',
+      args: () => ['--incidents-per-day', '500', '--out', out()],
+      msg: /--incidents-per-day must be within 0\.\.96/,
+    },
+    {
       name: 'neither --out nor --target',
       args: () => [],
       msg: /give --out <file> or --target <url>/,

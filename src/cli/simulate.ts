@@ -289,7 +289,7 @@ Examples:
       };
       const problems = validateCloudSimulatorOptions(options);
       if (problems.length > 0) {
-        this.error(`error: ${problems.map((p) => `${p.field} ${p.reason}`).join('\n  ')}`);
+        this.error(`error: ${problems.map((p) => `${flagOf(p.field)} ${p.reason}`).join('\n  ')}`);
       }
       const sim = createCloudSimulator(options);
       const started = deps.nowMs();
@@ -312,6 +312,24 @@ Examples:
       }
     });
   return simulate;
+}
+
+const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
+  seed: '--seed',
+  startMs: '--start',
+  durationMs: '--duration',
+  intervalMs: '--interval',
+  services: '--services',
+  incidentsPerDay: '--incidents-per-day',
+  incidentWarmupMs: '--incident-warmup',
+  schedule: '--incidents-file',
+};
+
+/** Names a simulator option by the flag that sets it: `schedule[2].service` -> `--incidents-file [2].service`. */
+function flagOf(field: string): string {
+  const m = /^([A-Za-z]+)(.*)$/.exec(field);
+  const flag = m === null ? undefined : FLAG_OF_OPTION[m[1]!];
+  return flag === undefined ? field : `${flag}${m![2]!.startsWith('[') ? ' ' : ''}${m![2]}`;
 }
 
 /** The labels file: the run's parameters and its incidents, times as ISO 8601. */
