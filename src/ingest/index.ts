@@ -15,4 +15,16 @@ export {
 } from './events.ts';
 export { parseIsoTimestampMs } from './iso-time.ts';
 export { defaultIngestLimits, formatDurationMs, type IngestLimits } from './limits.ts';
+export {
+  decodeRemoteWrite,
+  decodeRemoteWriteProto,
+  STALE_NAN_HI,
+  STALE_NAN_LO,
+} from './remote-write.ts';
+export {
+  encodeRemoteWrite,
+  encodeRemoteWriteProto,
+  type RemoteWriteSeries,
+} from './remote-write-encode.ts';
 export type { DecodeFailure, DecodeResult, DecodeSuccess } from './result.ts';
+export { type SnappyResult, uncompressSnappy } from './snappy.ts';
