@@ -90,7 +90,7 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
   });
 
   it('draws the three live charts', async () => {
-    for (const chart of ['requests', 'latency', 'errors']) {
+    for (const chart of ['requests', 'latency', 'error-ratio']) {
       await waitFor(
         () => colouredPixels(page, chart),
         (n) => n > 200,

@@ -7,6 +7,7 @@ import {
   lastValue,
   medianSpacingMs,
   PALETTE,
+  ratioSeries,
   seriesName,
 } from './align.ts';
 
@@ -141,5 +142,31 @@ describe('series helpers', () => {
     const colors = assignColors(keys);
     expect(new Set(colors).size).toBe(PALETTE.length);
     expect(assignColors(keys)).toEqual(colors);
+  });
+});
+
+describe('ratioSeries', () => {
+  it('divides matching buckets of matching series and skips zero or missing denominators', () => {
+    const num: InputSeries[] = [
+      {
+        labels: { service: 'a' },
+        points: [
+          [0, 1],
+          [10, 2],
+          [20, 3],
+        ],
+      },
+      { labels: { service: 'orphan' }, points: [[0, 1]] },
+    ];
+    const den: InputSeries[] = [
+      {
+        labels: { service: 'a' },
+        points: [
+          [0, 50],
+          [10, 0],
+        ],
+      },
+    ];
+    expect(ratioSeries(num, den, 100)).toEqual([{ labels: { service: 'a' }, points: [[0, 2]] }]);
   });
 });

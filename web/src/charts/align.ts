@@ -176,3 +176,37 @@ export function assignColors(keys: readonly string[]): string[] {
     return c;
   });
 }
+
+/**
+ * Divides series by series, matched by labels and timestamp: `scale × num / den` per bucket, as in
+ * the error ratio `100 × errors_per_second / requests_per_second`. Buckets where the denominator
+ * is missing or zero are left out (no ratio of nothing); a numerator without a denominator series
+ * gives no series.
+ *
+ * @example ratioSeries([{labels:{s:'a'},points:[[0,1]]}], [{labels:{s:'a'},points:[[0,50]]}], 100)
+ *   // [{labels:{s:'a'}, points:[[0,2]]}]
+ */
+export function ratioSeries(
+  num: readonly InputSeries[],
+  den: readonly InputSeries[],
+  scale: number,
+): InputSeries[] {
+  const byKey = new Map<string, Map<number, number>>();
+  for (const s of den) {
+    const m = new Map<number, number>();
+    for (const [ts, v] of s.points) m.set(ts, v);
+    byKey.set(labelsKey(s.labels), m);
+  }
+  const out: InputSeries[] = [];
+  for (const s of num) {
+    const d = byKey.get(labelsKey(s.labels));
+    if (!d) continue;
+    const points: [number, number][] = [];
+    for (const [ts, v] of s.points) {
+      const q = d.get(ts);
+      if (q !== undefined && q !== 0 && Number.isFinite(q)) points.push([ts, (scale * v) / q]);
+    }
+    out.push({ labels: s.labels, points });
+  }
+  return out;
+}

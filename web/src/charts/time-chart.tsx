@@ -42,12 +42,15 @@ export interface TimeChartProps {
   /** Drag-to-zoom on x reports the selected interval; without it dragging does nothing. */
   readonly onZoom?: ((fromMs: number, toMs: number) => void) | undefined;
   readonly error?: string | undefined;
+  /** Dashed horizontal lines (KPI targets), drawn when inside the visible y range. */
+  readonly thresholds?: readonly { readonly value: number; readonly label: string }[] | undefined;
 }
 
 const DEFAULT_HEIGHT_PX = 220;
 
 export function TimeChart(props: TimeChartProps): React.JSX.Element {
-  const { series, stepMs, unit, fallbackName, xRange, ariaLabel, onZoom, error } = props;
+  const { series, stepMs, unit, fallbackName, xRange, ariaLabel, onZoom, error, thresholds } =
+    props;
   const height = props.height ?? DEFAULT_HEIGHT_PX;
   const theme = useTheme();
   const plotRef = useRef<HTMLDivElement>(null);
@@ -66,10 +69,10 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
   );
 
   // Latest values for callbacks that uPlot holds on to across renders.
-  const latest = useRef({ shaped, xRange, onZoom, hidden });
-  latest.current = { shaped, xRange, onZoom, hidden };
+  const latest = useRef({ shaped, xRange, onZoom, hidden, thresholds: props.thresholds });
+  latest.current = { shaped, xRange, onZoom, hidden, thresholds: props.thresholds };
 
-  const structure = `${theme}\n${unit}\n${height}\n${onZoom ? 'zoom' : ''}\n${shaped.keys.join('\n')}`;
+  const structure = `${theme}\n${unit}\n${height}\n${onZoom ? 'zoom' : ''}\n${JSON.stringify(thresholds ?? [])}\n${shaped.keys.join('\n')}`;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `structure` is the rebuild trigger; data comes through `latest`.
   useLayoutEffect(() => {
@@ -81,6 +84,8 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
     const axisColor = v('--chart-axis', '#9aa4b2');
     const gridColor = v('--chart-grid', 'rgba(127,127,127,0.15)');
     const font = `11px ${v('--font-mono', 'ui-monospace, monospace')}`;
+    const thresholdColor = v('--orange', '#e3a008');
+    const panelColor = v('--panel', '#151b23');
     const { shaped: s } = latest.current;
     const keys = s.keys;
     const cols = assignColors(keys);
@@ -133,6 +138,10 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
         })),
       ],
       hooks: {
+        draw: [
+          (u) =>
+            drawThresholds(u, latest.current.thresholds ?? [], thresholdColor, panelColor, font),
+        ],
         setCursor: [
           (u) => {
             cancelAnimationFrame(frame);
@@ -232,6 +241,56 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
       </div>
     </div>
   );
+}
+
+/** Dashed target lines with their label at the right end; skipped when outside the y range. */
+function drawThresholds(
+  u: uPlot,
+  lines: readonly { value: number; label: string }[],
+  color: string,
+  background: string,
+  font: string,
+): void {
+  // No lines, no reference: a lone target over an empty plot would read as data.
+  if (u.series.length <= 1) return;
+  const { min, max } = u.scales.y ?? {};
+  if (min === undefined || max === undefined || min === null || max === null) return;
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  for (const t of lines) {
+    if (t.value < min || t.value > max) continue;
+    const y = Math.round(u.valToPos(t.value, 'y', true)) + 0.5;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = devicePixelRatio;
+    ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.font = font.replace(/^(\d+)px/, (_m, px: string) => `${Number(px) * devicePixelRatio}px`);
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'bottom';
+    const x = left + width - 4 * devicePixelRatio;
+    const textY = y - 2 * devicePixelRatio;
+    const m = ctx.measureText(t.label);
+    const pad = 3 * devicePixelRatio;
+    // A backing plate in the page colour keeps the label legible over busy lines.
+    ctx.fillStyle = background;
+    ctx.fillRect(
+      x - m.width - pad,
+      textY - m.actualBoundingBoxAscent - pad,
+      m.width + 2 * pad,
+      m.actualBoundingBoxAscent + 2 * pad,
+    );
+    ctx.fillStyle = color;
+    ctx.fillText(t.label, x, textY);
+    ctx.restore();
+  }
 }
 
 function toAligned(s: { xs: number[]; ys: YValue[][] }): uPlot.AlignedData {

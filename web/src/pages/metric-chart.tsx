@@ -4,9 +4,10 @@
  * it to live push or a fetch, and draws it with TimeChart.
  */
 import { useMemo } from 'react';
-import type { Aggregation, Matcher } from '../../../src/contract/index.ts';
-import { useChartData } from '../api/hooks.ts';
+import type { Aggregation, Kpi, Matcher } from '../../../src/contract/index.ts';
+import { type ChartData, useChartData } from '../api/hooks.ts';
 import { TimeChart } from '../charts/time-chart.tsx';
+import { formatValue } from '../format.ts';
 import { chooseStepMs, formatDurationMs, rangeWindowMs, type TimeRange } from '../time/range.ts';
 
 export interface ChartSpec {
@@ -18,39 +19,45 @@ export interface ChartSpec {
   readonly unit: string;
 }
 
-/** Overview: one line per service. */
-export const OVERVIEW_CHARTS: readonly ChartSpec[] = [
-  {
-    id: 'requests',
-    title: 'Request rate',
-    metric: 'requests_per_second',
-    agg: 'avg',
-    groupBy: ['service'],
-    unit: 'req/s',
-  },
-  {
-    id: 'latency',
-    title: 'Latency p95',
-    metric: 'latency_ms',
-    agg: 'p95',
-    groupBy: ['service'],
-    unit: 'ms',
-  },
-  {
-    id: 'errors',
-    title: 'Errors',
-    metric: 'errors_per_second',
-    agg: 'avg',
-    groupBy: ['service'],
-    unit: 'err/s',
-  },
-];
+export const REQUESTS_BY_SERVICE: ChartSpec = {
+  id: 'requests',
+  title: 'Request rate',
+  metric: 'requests_per_second',
+  agg: 'avg',
+  groupBy: ['service'],
+  unit: 'req/s',
+};
+export const LATENCY_BY_SERVICE: ChartSpec = {
+  id: 'latency',
+  title: 'Latency p95',
+  metric: 'latency_ms',
+  agg: 'p95',
+  groupBy: ['service'],
+  unit: 'ms',
+};
+export const ERRORS_BY_SERVICE: ChartSpec = {
+  id: 'errors',
+  title: 'Errors',
+  metric: 'errors_per_second',
+  agg: 'avg',
+  groupBy: ['service'],
+  unit: 'err/s',
+};
+/** Derived on the page from the two streams above (no extra connection). */
+export const ERROR_RATIO_BY_SERVICE: ChartSpec = {
+  id: 'error-ratio',
+  title: 'Error rate',
+  metric: 'errors_per_second / requests_per_second',
+  agg: 'avg',
+  groupBy: ['service'],
+  unit: '%',
+};
 
 /** Service detail: its four metrics, one line per source. */
 export const SERVICE_CHARTS: readonly ChartSpec[] = [
-  { ...(OVERVIEW_CHARTS[0] as ChartSpec), groupBy: ['source_id'] },
-  { ...(OVERVIEW_CHARTS[1] as ChartSpec), groupBy: ['source_id'] },
-  { ...(OVERVIEW_CHARTS[2] as ChartSpec), groupBy: ['source_id'] },
+  { ...REQUESTS_BY_SERVICE, groupBy: ['source_id'] },
+  { ...LATENCY_BY_SERVICE, groupBy: ['source_id'] },
+  { ...ERRORS_BY_SERVICE, groupBy: ['source_id'] },
   {
     id: 'cpu',
     title: 'CPU usage',
@@ -61,34 +68,80 @@ export const SERVICE_CHARTS: readonly ChartSpec[] = [
   },
 ];
 
-export function MetricChart(props: {
-  readonly spec: ChartSpec;
-  readonly range: TimeRange;
-  readonly matchers: readonly Matcher[];
-}): React.JSX.Element {
-  const { spec, range, matchers } = props;
+/** Series for a spec over a range (pushed for trailing windows), with the step it used. */
+export function useSpecData(
+  spec: ChartSpec,
+  range: TimeRange,
+  matchers: readonly Matcher[],
+): ChartData & { readonly stepMs: number } {
   const stepMs = chooseStepMs(rangeWindowMs(range));
   const sel = useMemo(
     () => ({ metric: spec.metric, matchers, agg: spec.agg, groupBy: spec.groupBy, stepMs }),
     [spec, matchers, stepMs],
   );
   const data = useChartData(sel, range);
+  // Stable identity between pushes, so derived series recompute only when data changes.
+  return useMemo(() => ({ ...data, stepMs }), [data, stepMs]);
+}
+
+export function MetricChart(props: {
+  readonly spec: ChartSpec;
+  readonly range: TimeRange;
+  readonly matchers: readonly Matcher[];
+  readonly thresholds?: readonly { readonly value: number; readonly label: string }[] | undefined;
+}): React.JSX.Element {
+  const data = useSpecData(props.spec, props.range, props.matchers);
+  return <ChartView spec={props.spec} data={data} thresholds={props.thresholds} />;
+}
+
+/**
+ * The target of a KPI as a chart line (`target ≤ 500 ms`), from the first service that has it;
+ * undefined while no overview has arrived. Targets are per KPI, the same for every service today.
+ */
+export function kpiTargetLine(
+  services: readonly { readonly kpis: readonly Kpi[] }[] | undefined,
+  name: Kpi['name'],
+): { value: number; label: string }[] | undefined {
+  for (const s of services ?? []) {
+    const k = s.kpis.find((x) => x.name === name);
+    if (k) {
+      return [
+        {
+          value: k.target,
+          label: `target ${k.comparator === '>=' ? '≥' : '≤'} ${formatValue(k.target, k.unit)}`,
+        },
+      ];
+    }
+  }
+  return undefined;
+}
+
+/** A chart card for data obtained elsewhere (shared or derived series). */
+export function ChartView(props: {
+  readonly spec: ChartSpec;
+  readonly data: ChartData & { readonly stepMs: number };
+  /** Replaces `agg · unit` in the caption (for derived series). */
+  readonly formula?: string;
+  readonly thresholds?: readonly { readonly value: number; readonly label: string }[] | undefined;
+}): React.JSX.Element {
+  const { spec, data } = props;
   return (
     <figure className="card chart-card" data-chart={spec.id}>
       <figcaption>
         <span className="chart-title">{spec.title}</span>
         <span className="chart-meta">
-          {spec.agg} · {spec.unit} · step {formatDurationMs(stepMs)}
+          {props.formula ?? `${spec.agg} · ${spec.unit}`} · step {formatDurationMs(data.stepMs)}
         </span>
       </figcaption>
       <TimeChart
         series={data.series}
-        stepMs={stepMs}
+        stepMs={data.stepMs}
         unit={spec.unit}
         fallbackName={spec.metric}
         xRange={data.xRange}
         ariaLabel={`${spec.title} per ${spec.groupBy.join(', ')}`}
         error={data.error}
+        thresholds={props.thresholds}
       />
     </figure>
   );

@@ -3,26 +3,52 @@
  * The overview: one card per service (traffic light, why, the four headline KPIs) and live
  * charts of request rate, p95 latency and errors per service over the picked range.
  */
-import type { Light, ServiceStatus } from '../../../src/contract/index.ts';
+import { useMemo } from 'react';
+import type { Light, Matcher, ServiceStatus } from '../../../src/contract/index.ts';
 import { useLiveOverview, useNow } from '../api/hooks.ts';
+import { ratioSeries } from '../charts/align.ts';
 import { headlineKpis, KpiTile } from '../components/kpi-tile.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
 import { LIGHT_TEXT, TrafficLight } from '../components/traffic-light.tsx';
 import { formatAge, formatNumber } from '../format.ts';
 import { onLinkClick, servicePath } from '../router.ts';
 import { describeRange } from '../time/range.ts';
-import { MetricChart, OVERVIEW_CHARTS } from './metric-chart.tsx';
+import {
+  ChartView,
+  ERROR_RATIO_BY_SERVICE,
+  ERRORS_BY_SERVICE,
+  kpiTargetLine,
+  LATENCY_BY_SERVICE,
+  MetricChart,
+  REQUESTS_BY_SERVICE,
+  useSpecData,
+} from './metric-chart.tsx';
 import { rangeSearch, useRange } from './use-range.ts';
 
 /** KPIs and lights are judged over this trailing window (docs/kpis.md). */
 export const KPI_WINDOW_MS = 15 * 60_000;
 
 const LIGHT_ORDER: readonly Light[] = ['red', 'orange', 'grey', 'green'];
+const ALL_SERVICES: readonly Matcher[] = [];
 
 export function OverviewPage(): React.JSX.Element {
   const [range, setRange] = useRange();
   const { overview, error } = useLiveOverview(KPI_WINDOW_MS);
   const now = useNow(5_000);
+  const requests = useSpecData(REQUESTS_BY_SERVICE, range, ALL_SERVICES);
+  const errors = useSpecData(ERRORS_BY_SERVICE, range, ALL_SERVICES);
+  const errorRatio = useMemo(
+    () => ({
+      stepMs: requests.stepMs,
+      series:
+        requests.series && errors.series
+          ? ratioSeries(errors.series, requests.series, 100)
+          : undefined,
+      xRange: requests.xRange,
+      error: requests.error ?? errors.error,
+    }),
+    [requests, errors],
+  );
   const services = [...(overview?.services ?? [])].sort(
     (a, b) =>
       LIGHT_ORDER.indexOf(a.light) - LIGHT_ORDER.indexOf(b.light) || a.id.localeCompare(b.id),
@@ -82,9 +108,19 @@ export function OverviewPage(): React.JSX.Element {
           Per service <span className="sub">{describeRange(range)}</span>
         </h2>
         <div className="chart-grid">
-          {OVERVIEW_CHARTS.map((c) => (
-            <MetricChart key={c.id} spec={c} range={range} matchers={[]} />
-          ))}
+          <ChartView spec={REQUESTS_BY_SERVICE} data={requests} />
+          <MetricChart
+            spec={LATENCY_BY_SERVICE}
+            range={range}
+            matchers={ALL_SERVICES}
+            thresholds={kpiTargetLine(overview?.services, 'latency_p95')}
+          />
+          <ChartView
+            spec={ERROR_RATIO_BY_SERVICE}
+            data={errorRatio}
+            formula="100 × errors / requests"
+            thresholds={kpiTargetLine(overview?.services, 'error_rate')}
+          />
         </div>
       </section>
     </main>

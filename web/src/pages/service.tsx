@@ -13,7 +13,7 @@ import { TrafficLight } from '../components/traffic-light.tsx';
 import { formatAge } from '../format.ts';
 import { onLinkClick } from '../router.ts';
 import { describeRange } from '../time/range.ts';
-import { MetricChart, SERVICE_CHARTS } from './metric-chart.tsx';
+import { kpiTargetLine, MetricChart, SERVICE_CHARTS } from './metric-chart.tsx';
 import { KPI_WINDOW_MS } from './overview.tsx';
 import { rangeSearch, useRange } from './use-range.ts';
 
@@ -81,7 +81,14 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
         <div className="chart-grid chart-grid-2">
           {SERVICE_CHARTS.map((c) => (
             <div key={c.id} className="chart-with-link">
-              <MetricChart spec={c} range={range} matchers={matchers} />
+              <MetricChart
+                spec={c}
+                range={range}
+                matchers={matchers}
+                thresholds={
+                  c.id === 'latency' ? kpiTargetLine(overview?.services, 'latency_p95') : undefined
+                }
+              />
               <a
                 className="explore-link"
                 href={`/explore?${encodeExploreState({
