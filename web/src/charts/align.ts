@@ -140,16 +140,16 @@ export function lastValue(col: readonly YValue[]): number | undefined {
  * so a series keeps its colour as others come and go.
  */
 export const PALETTE: readonly string[] = [
-  '#4e9af1',
-  '#f2a93b',
-  '#3fbf7f',
-  '#e5534b',
-  '#a371f7',
-  '#2bb5c8',
-  '#e86fb0',
-  '#a0a83a',
-  '#f0883e',
-  '#7d8fa9',
+  '#4e9af1', // blue
+  '#e6c229', // yellow
+  '#3fbf7f', // green
+  '#e5534b', // red
+  '#a371f7', // purple
+  '#2bb5c8', // cyan
+  '#e86fb0', // pink
+  '#9ccc3c', // lime
+  '#ff9e64', // orange
+  '#b08968', // brown
 ];
 
 export function colorFor(key: string, taken: ReadonlySet<string> = new Set()): string {
