@@ -1,10 +1,11 @@
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import fc from 'fast-check';
+import protobuf from 'protobufjs';
+import { uncompress } from 'snappyjs';
 import { describe, expect, it } from 'vitest';
 import { countSamples, TelemetryEventSchema } from '../src/contract/index.ts';
 import {
-  decodeRemoteWriteBody,
   encodeLineProtocolSlice,
   encodeNdjsonSlice,
   encodeRemoteWriteSlice,
@@ -49,6 +50,39 @@ const arbSlice = fc
       sampleTo: Math.min(30, b + m),
     }),
   );
+
+/** prometheus/prompb remote.proto and types.proto (v1), decoded with protobufjs, not our reader. */
+const WriteRequest = protobuf.Root.fromJSON({
+  nested: {
+    prometheus: {
+      nested: {
+        WriteRequest: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
+        TimeSeries: {
+          fields: {
+            labels: { rule: 'repeated', type: 'Label', id: 1 },
+            samples: { rule: 'repeated', type: 'Sample', id: 2 },
+          },
+        },
+        Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
+        Sample: {
+          fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } },
+        },
+      },
+    },
+  },
+}).lookupType('prometheus.WriteRequest');
+
+interface DecodedWriteRequest {
+  timeseries: {
+    labels: { name: string; value: string }[];
+    samples: { value: number; timestamp: number }[];
+  }[];
+}
+
+function decodeRemoteWriteBody(body: Uint8Array): DecodedWriteRequest {
+  const message = WriteRequest.decode(uncompress(body));
+  return WriteRequest.toObject(message, { longs: Number, defaults: true }) as DecodedWriteRequest;
+}
 
 const valueAt = (w: Workload, i: number, j: number): number =>
   w.values[i * w.options.samplesPerSeries + j] as number;

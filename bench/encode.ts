@@ -3,81 +3,33 @@
  * Request bodies for each ingest format, built from workload slices before any timing starts.
  *
  * - Prometheus remote write 1.0: a snappy (block format) compressed `prometheus.WriteRequest`
- *   protobuf; labels sorted by name with `__name__` first, as the spec requires.
+ *   protobuf with labels sorted by name, made by src/ingest's encoder (the test decodes it with
+ *   protobufjs, independently of our decoder).
  * - Data contract v1: NDJSON, one telemetry event per line (`source_id` is the series id label,
  *   the other labels travel as `tags`).
  * - Influx line protocol: `bench_metric,<tags> value=<float> <ms>` with `precision=ms`.
  */
-import protobuf from 'protobufjs';
-import { compress, uncompress } from 'snappyjs';
 import type { SampleBatch, SeriesSamples } from '../src/contract/index.ts';
+import { encodeRemoteWrite, type RemoteWriteSeries } from '../src/ingest/index.ts';
 import { BENCH_METRIC, type Slice, type Workload } from './workload.ts';
 
-/** prometheus/prompb/remote.proto and types.proto (v1), the fields a sender fills. */
-const remoteWriteRoot = protobuf.Root.fromJSON({
-  nested: {
-    prometheus: {
-      nested: {
-        WriteRequest: { fields: { timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 } } },
-        TimeSeries: {
-          fields: {
-            labels: { rule: 'repeated', type: 'Label', id: 1 },
-            samples: { rule: 'repeated', type: 'Sample', id: 2 },
-          },
-        },
-        Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-        Sample: {
-          fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } },
-        },
-      },
-    },
-  },
-});
-const WriteRequest = remoteWriteRoot.lookupType('prometheus.WriteRequest');
-
-export interface RemoteWriteSeries {
-  labels: { name: string; value: string }[];
-  samples: { value: number; timestamp: number }[];
-}
-
-/** The remote write label list of series i: `__name__` first, then names in byte order. */
-function promLabels(workload: Workload, i: number): { name: string; value: string }[] {
-  const labels = workload.labels[i] ?? {};
-  const out = [{ name: '__name__', value: BENCH_METRIC }];
-  for (const name of Object.keys(labels).sort()) {
-    out.push({ name, value: labels[name] as string });
-  }
-  return out;
-}
-
+/** One slice as remote write series (`__name__` among the labels; the encoder sorts them). */
 export function remoteWriteSeries(workload: Workload, slice: Slice): RemoteWriteSeries[] {
   const { samplesPerSeries: n, intervalMs } = workload.options;
   const out: RemoteWriteSeries[] = [];
   for (let i = slice.seriesFrom; i < slice.seriesTo; i++) {
-    const samples: { value: number; timestamp: number }[] = [];
+    const samples: [number, number][] = [];
     for (let j = slice.sampleFrom; j < slice.sampleTo; j++) {
-      samples.push({
-        value: workload.values[i * n + j] as number,
-        timestamp: workload.startMs + j * intervalMs,
-      });
+      samples.push([workload.startMs + j * intervalMs, workload.values[i * n + j] as number]);
     }
-    out.push({ labels: promLabels(workload, i), samples });
+    out.push({ labels: { __name__: BENCH_METRIC, ...workload.labels[i] }, samples });
   }
   return out;
 }
 
-/** Snappy-compressed WriteRequest protobuf for one slice. */
+/** Snappy-compressed WriteRequest protobuf for one slice (the ingest package's encoder). */
 export function encodeRemoteWriteSlice(workload: Workload, slice: Slice): Uint8Array {
-  const message = WriteRequest.create({ timeseries: remoteWriteSeries(workload, slice) });
-  return compress(WriteRequest.encode(message).finish());
-}
-
-/** Decodes a body made by encodeRemoteWriteSlice (tests use it to check the round trip). */
-export function decodeRemoteWriteBody(body: Uint8Array): { timeseries: RemoteWriteSeries[] } {
-  const message = WriteRequest.decode(uncompress(body));
-  return WriteRequest.toObject(message, { longs: Number, defaults: true }) as {
-    timeseries: RemoteWriteSeries[];
-  };
+  return encodeRemoteWrite(remoteWriteSeries(workload, slice));
 }
 
 /** NDJSON telemetry events (data contract v1), one per sample, series-major within the slice. */
