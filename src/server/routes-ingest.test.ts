@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Problem } from '../contract/index.ts';
+import { encodeRemoteWrite } from '../ingest/index.ts';
+import { type Harness, openHarness, T0 } from './harness.test-support.ts';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await openHarness({ maxBodyBytes: 4 * 1024 });
+});
+afterEach(async () => {
+  await h.close();
+});
+
+function remoteWrite(body: Uint8Array, contentType = 'application/x-protobuf') {
+  return h.app.inject({
+    method: 'POST',
+    url: '/api/v1/write',
+    headers: { 'content-type': contentType, 'content-encoding': 'snappy' },
+    payload: Buffer.from(body),
+  });
+}
+
+describe('POST /api/v1/write (Prometheus remote write)', () => {
+  it('stores the series and answers 204 with no body, then publishes', async () => {
+    const published: number[] = [];
+    h.bus.subscribe((m) => {
+      published.push(m.batch.length);
+    });
+    const res = await remoteWrite(
+      encodeRemoteWrite([
+        {
+          labels: { __name__: 'up', job: 'api' },
+          samples: [
+            [T0 - 1_000, 1],
+            [T0, 0],
+          ],
+        },
+        { labels: { __name__: 'up', job: 'db' }, samples: [[T0, 1]] },
+      ]),
+    );
+    expect(res.statusCode, res.body).toBe(204);
+    expect(res.body).toBe('');
+    const got = await h.store.select({ metric: 'up', matchers: [], fromMs: 0, toMs: T0 });
+    expect(got.map((s) => [s.labels.job, s.points])).toEqual(
+      expect.arrayContaining([
+        [
+          'api',
+          [
+            [T0 - 1_000, 1],
+            [T0, 0],
+          ],
+        ],
+        ['db', [[T0, 1]]],
+      ]),
+    );
+    expect(published).toEqual([2]);
+  });
+
+  it('rejects the whole request when one series is bad, naming its index', async () => {
+    const res = await remoteWrite(
+      encodeRemoteWrite([
+        { labels: { __name__: 'up', job: 'api' }, samples: [[T0, 1]] },
+        { labels: { __name__: '9bad' }, samples: [[T0, 1]] },
+      ]),
+    );
+    expect(res.statusCode).toBe(400);
+    const p = res.json() as Problem;
+    expect(p.code).toBe('INGEST_INVALID_BATCH');
+    expect(p.errors?.[0]?.index).toBe(1);
+    expect(await h.store.series({ matchers: [] })).toEqual([]);
+  });
+
+  it.each([
+    {
+      name: 'not snappy',
+      body: new Uint8Array([1, 2, 3, 4, 5]),
+      type: 'application/x-protobuf',
+      status: 400,
+      code: 'INGEST_DECODE_FAILED',
+    },
+    {
+      name: 'JSON content type',
+      body: new Uint8Array([1]),
+      type: 'application/json',
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'a body over the limit',
+      body: new Uint8Array(5 * 1024),
+      type: 'application/x-protobuf',
+      status: 413,
+      code: 'INGEST_BODY_TOO_LARGE',
+    },
+  ])('answers $status $code for $name', async ({ body, type, status, code }) => {
+    const res = await remoteWrite(body, type);
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect((res.json() as Problem).code).toBe(code);
+  });
+});
