@@ -10,7 +10,7 @@
  * Parameters are validated before the stream opens, so bad ones get an ordinary 400.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { compileMatchers, type LiveQueryUpdate, toProblem } from '../contract/index.ts';
 import type { ServerContext } from './context.ts';
 import { toOpsError } from './error-boundary.ts';
@@ -20,14 +20,19 @@ import { LiveOverviewQuerySchema, LiveQuerySchema, problemResponses } from './sc
 import { SseStream } from './sse.ts';
 
 const DEFAULT_WINDOW_MS = 15 * 60_000;
+/** Reconnect delay suggested to EventSource clients. */
+const RETRY_MS = 3_000;
 
 export function registerLiveRoutes(root: FastifyInstance, ctx: ServerContext): void {
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { clock, bus } = ctx.deps;
   const { options } = ctx;
 
-  const open = (request: FastifyRequest, reply: Parameters<typeof sseOf>[1]): SseStream => {
-    const stream = sseOf(request, reply, options.sseHeartbeatMs);
+  const open = (request: FastifyRequest, reply: FastifyReply): SseStream => {
+    const stream = new SseStream(request, reply, {
+      heartbeatMs: options.sseHeartbeatMs,
+      retryMs: RETRY_MS,
+    });
     ctx.streams.add(stream);
     stream.onClose(() => ctx.streams.delete(stream));
     return stream;
@@ -148,12 +153,4 @@ export function registerLiveRoutes(root: FastifyInstance, ctx: ServerContext): v
       return reply;
     },
   );
-}
-
-function sseOf(
-  request: FastifyRequest,
-  reply: ConstructorParameters<typeof SseStream>[1],
-  heartbeatMs: number,
-): SseStream {
-  return new SseStream(request, reply, { heartbeatMs, retryMs: 3_000 });
 }
