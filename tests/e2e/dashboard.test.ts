@@ -212,13 +212,32 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
     );
     const plot = page.locator('[data-chart="explore"] .chart-plot');
     expect(Number(await plot.getAttribute('data-series'))).toBe(SERVICES.length);
-    const url = new URL(page.url());
+    let url = new URL(page.url());
     expect(url.searchParams.get('metric')).toBe('latency_ms');
     expect(url.searchParams.get('agg')).toBe('p99');
     expect(url.searchParams.get('group_by')).toBe('service');
+
+    // A label filter narrows it to one service.
+    await page.click('button:has-text("Add filter")');
+    await page.fill('[data-matcher="0"] input[aria-label="Label name"]', 'service');
+    await page.fill('[data-matcher="0"] input[aria-label="Label value"]', 'checkout');
+    await page.press('[data-matcher="0"] input[aria-label="Label value"]', 'Enter');
+    await waitFor(
+      async () => Number(await plot.getAttribute('data-series')),
+      (n) => n === 1,
+      'one series after filtering on service="checkout"',
+    );
+    expect(new URL(page.url()).searchParams.getAll('match')).toEqual(['service="checkout"']);
+    await page.click('[data-matcher="0"] button[aria-label="Remove filter"]');
+    await waitFor(
+      async () => Number(await plot.getAttribute('data-series')),
+      (n) => n === SERVICES.length,
+      'all series again after removing the filter',
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'explore.png'), fullPage: true });
 
     // The URL is the whole state: opening it fresh shows the same chart.
+    url = new URL(page.url());
     await page.goto(url.toString());
     await waitFor(
       () => page.locator('select[name="metric"]').inputValue(),

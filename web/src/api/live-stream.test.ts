@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { connection, LiveStream } from './live.ts';
+
+/** A stand-in for the browser's EventSource: the test drives open, events and errors. */
+class FakeEventSource {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static all: FakeEventSource[] = [];
+  readyState = FakeEventSource.CONNECTING;
+  readonly url: string;
+  readonly #listeners = new Map<string, ((ev: unknown) => void)[]>();
+  constructor(url: string) {
+    this.url = url;
+    FakeEventSource.all.push(this);
+  }
+  addEventListener(type: string, fn: (ev: unknown) => void): void {
+    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), fn]);
+  }
+  close(): void {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+  emit(type: string, data?: string): void {
+    if (type === 'open') this.readyState = FakeEventSource.OPEN;
+    for (const fn of this.#listeners.get(type) ?? []) fn({ data });
+  }
+}
+
+describe('LiveStream', () => {
+  beforeEach(() => {
+    FakeEventSource.all = [];
+    vi.useFakeTimers();
+    vi.stubGlobal('EventSource', FakeEventSource);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('delivers parsed events of its name and reports live', () => {
+    const got: unknown[] = [];
+    const s = new LiveStream<{ n: number }>({
+      url: '/x',
+      event: 'update',
+      onData: (d) => got.push(d),
+    });
+    expect(connection.getSummary()).toBe('connecting');
+    const es = FakeEventSource.all[0] as FakeEventSource;
+    es.emit('open');
+    es.emit('update', '{"n":1}');
+    es.emit('other', '{"n":2}');
+    es.emit('update', 'not json');
+    expect(got).toEqual([{ n: 1 }]);
+    expect(connection.getSummary()).toBe('live');
+    s.close();
+    expect(connection.getSummary()).toBe('idle');
+    expect(es.readyState).toBe(FakeEventSource.CLOSED);
+  });
+
+  it('passes problem events on and keeps going', () => {
+    const problems: string[] = [];
+    const s = new LiveStream({
+      url: '/x',
+      event: 'update',
+      onData: () => {},
+      onProblem: (m) => problems.push(m),
+    });
+    (FakeEventSource.all[0] as FakeEventSource).emit('problem', '{"title":"Bad","detail":"worse"}');
+    expect(problems).toEqual(['Bad: worse']);
+    s.close();
+  });
+
+  it('says reconnecting while the browser retries, live again on the next event', () => {
+    const s = new LiveStream({ url: '/x', event: 'update', onData: () => {} });
+    const es = FakeEventSource.all[0] as FakeEventSource;
+    es.emit('open');
+    es.emit('update', '{}');
+    es.readyState = FakeEventSource.CONNECTING; // the browser is retrying on its own
+    es.emit('error');
+    expect(connection.getSummary()).toBe('reconnecting');
+    vi.advanceTimersByTime(60_000);
+    expect(FakeEventSource.all).toHaveLength(1); // no second source while the browser retries
+    es.emit('update', '{}');
+    expect(connection.getSummary()).toBe('live');
+    s.close();
+  });
+
+  it('reopens with doubling backoff when the browser gives up', () => {
+    const s = new LiveStream({
+      url: '/x',
+      event: 'update',
+      onData: () => {},
+      minBackoffMs: 1_000,
+      maxBackoffMs: 4_000,
+    });
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const es = FakeEventSource.all.at(-1) as FakeEventSource;
+      es.readyState = FakeEventSource.CLOSED;
+      es.emit('error');
+      const before = FakeEventSource.all.length;
+      let waited = 0;
+      while (FakeEventSource.all.length === before && waited < 100_000) {
+        vi.advanceTimersByTime(100);
+        waited += 100;
+      }
+      delays.push(waited);
+    }
+    expect(delays).toEqual([1_000, 2_000, 4_000, 4_000]);
+    s.close();
+  });
+
+  it('stops reopening once closed', () => {
+    const s = new LiveStream({ url: '/x', event: 'update', onData: () => {} });
+    const es = FakeEventSource.all[0] as FakeEventSource;
+    es.readyState = FakeEventSource.CLOSED;
+    es.emit('error');
+    s.close();
+    vi.advanceTimersByTime(60_000);
+    expect(FakeEventSource.all).toHaveLength(1);
+  });
+});
