@@ -43,6 +43,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     durationMs: Number.POSITIVE_INFINITY,
     intervalMs: o.intervalMs,
     services: o.services,
+    // A demo should show trouble soon: more incidents than the simulator's default 4 a day.
+    incidentsPerDay: 12,
+    incidentWarmupMs: 0,
   });
 
   const ingest = async (fromMs: number, toMs: number): Promise<number> => {
