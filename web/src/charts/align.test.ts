@@ -9,6 +9,7 @@ import {
   PALETTE,
   ratioSeries,
   seriesName,
+  seriesStats,
 } from './align.ts';
 
 const S = 1_000;
@@ -169,4 +170,31 @@ describe('ratioSeries', () => {
     ];
     expect(ratioSeries(num, den, 100)).toEqual([{ labels: { service: 'a' }, points: [[0, 2]] }]);
   });
+});
+
+describe('seriesStats', () => {
+  it.each([
+    {
+      name: 'values out of order',
+      points: [
+        [20, 3],
+        [0, 1],
+        [10, 5],
+      ] as [number, number][],
+      want: { last: 3, min: 1, max: 5, mean: 3, points: 3 },
+    },
+    {
+      name: 'non-finite values skipped',
+      points: [
+        [0, Number.NaN],
+        [10, 2],
+      ] as [number, number][],
+      want: { last: 2, min: 2, max: 2, mean: 2, points: 1 },
+    },
+    {
+      name: 'empty',
+      points: [] as [number, number][],
+      want: { last: undefined, min: undefined, max: undefined, mean: undefined, points: 0 },
+    },
+  ])('$name', ({ points, want }) => expect(seriesStats(points)).toEqual(want));
 });

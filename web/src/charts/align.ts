@@ -210,3 +210,35 @@ export function ratioSeries(
   }
   return out;
 }
+
+export interface SeriesStats {
+  readonly last: number | undefined;
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+  readonly mean: number | undefined;
+  readonly points: number;
+}
+
+/** Summary of one series's finite values (the explore table); undefined fields when empty. */
+export function seriesStats(points: readonly (readonly [number, number])[]): SeriesStats {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  let n = 0;
+  let last: number | undefined;
+  let lastTs = Number.NEGATIVE_INFINITY;
+  for (const [ts, v] of points) {
+    if (!Number.isFinite(v)) continue;
+    n++;
+    sum += v;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    if (ts >= lastTs) {
+      lastTs = ts;
+      last = v;
+    }
+  }
+  return n === 0
+    ? { last: undefined, min: undefined, max: undefined, mean: undefined, points: 0 }
+    : { last, min, max, mean: sum / n, points: n };
+}

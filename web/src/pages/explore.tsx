@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { Aggregation, Matcher } from '../../../src/contract/index.ts';
-import { getMetricNames, getSeries, type SeriesEntry } from '../api/client.ts';
+import { type ChartSeries, getMetricNames, getSeries, type SeriesEntry } from '../api/client.ts';
 import { errorText, useChartData } from '../api/hooks.ts';
 import {
   AGGREGATION_NAMES,
@@ -13,8 +13,10 @@ import {
   type ExploreState,
   encodeExploreState,
 } from '../api/url-state.ts';
+import { assignColors, labelsKey, seriesName, seriesStats } from '../charts/align.ts';
 import { TimeChart } from '../charts/time-chart.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
+import { formatValue } from '../format.ts';
 import { navigate, useLocation } from '../router.ts';
 import {
   chooseStepMs,
@@ -231,7 +233,58 @@ export function ExplorePage(): React.JSX.Element {
           <p className="hint">Drag across the chart to zoom into a fixed range.</p>
         ) : null}
       </figure>
+      {data.series && data.series.length > 0 ? (
+        <StatsTable
+          series={data.series}
+          unit={unitOf(state.metric, state.agg)}
+          fallbackName={`${state.agg}(${state.metric})`}
+        />
+      ) : null}
     </main>
+  );
+}
+
+/** Per-series numbers over the range, sorted like the legend, with the same colours. */
+function StatsTable(props: {
+  readonly series: readonly ChartSeries[];
+  readonly unit: string;
+  readonly fallbackName: string;
+}): React.JSX.Element {
+  const rows = [...props.series]
+    .map((s) => ({ s, key: labelsKey(s.labels) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const colors = assignColors(rows.map((r) => r.key));
+  return (
+    <table className="card stats" aria-label="Series statistics">
+      <thead>
+        <tr>
+          <th>Series</th>
+          <th>Last</th>
+          <th>Min</th>
+          <th>Mean</th>
+          <th>Max</th>
+          <th>Points</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ s, key }, i) => {
+          const st = seriesStats(s.points);
+          return (
+            <tr key={key}>
+              <td>
+                <span className="swatch" style={{ background: colors[i] }} />
+                {seriesName(s.labels, props.fallbackName)}
+              </td>
+              <td>{formatValue(st.last, props.unit)}</td>
+              <td>{formatValue(st.min, props.unit)}</td>
+              <td>{formatValue(st.mean, props.unit)}</td>
+              <td>{formatValue(st.max, props.unit)}</td>
+              <td>{st.points}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
   );
 }
 
