@@ -405,7 +405,10 @@ describe('remote write: validation', () => {
         'timestamp 1970-01-01T00:00:00.000Z (0 ms) is older than the 30d retention window (server time 2026-01-01T12:00:00.000Z)',
     },
   ])('$name', ({ series, field, reason }) => {
-    const r = decodeRemoteWrite(encodeRemoteWrite([ok, series as unknown as RemoteWriteSeries]), limits);
+    const r = decodeRemoteWrite(
+      encodeRemoteWrite([ok, series as unknown as RemoteWriteSeries]),
+      limits,
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('INGEST_INVALID_BATCH');

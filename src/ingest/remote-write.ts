@@ -23,7 +23,7 @@ import {
   WIRE_VARINT,
 } from './protobuf-reader.ts';
 import { type DecodeResult, decodeFailure, ProblemList, tooLarge } from './result.ts';
-import { SeriesGrouper } from './series-grouper.ts';
+import { appendLabelKey, labelsKey, metricKey, SeriesGrouper } from './series-grouper.ts';
 import { uncompressSnappy } from './snappy.ts';
 
 /**
@@ -74,7 +74,7 @@ export function decodeRemoteWrite(body: Uint8Array, limits: IngestLimits): Decod
 
 /** Decodes an uncompressed `WriteRequest` protobuf (for tests and for callers that unwrapped it). */
 export function decodeRemoteWriteProto(bytes: Uint8Array, limits: IngestLimits): DecodeResult {
-  const state = new DecodeState(limits);
+  const state = new DecodeState(limits, bytes.length);
   try {
     const r = new ProtobufReader(bytes);
     const end = bytes.length;
@@ -112,6 +112,20 @@ export function decodeRemoteWriteProto(bytes: Uint8Array, limits: IngestLimits):
 }
 
 class DecodeState {
+  /** Makes room for `count` more samples; returns where they start. */
+  reserve(count: number): number {
+    const need = this.used + count;
+    if (need > this.values.length) {
+      // Views handed out earlier keep the old arrays alive; new series use the new ones.
+      const size = Math.max(need, this.values.length * 2);
+      this.timestampsMs = new Float64Array(size);
+      this.values = new Float64Array(size);
+      this.used = 0;
+      return 0;
+    }
+    return this.used;
+  }
+
   readonly limits: IngestLimits;
   readonly problems: ProblemList;
   readonly grouper = new SeriesGrouper();
@@ -119,8 +133,24 @@ class DecodeState {
   skipped = 0;
   /** Samples seen so far, including skipped ones and those of bad series. */
   totalSamplesAtLeast = 0;
-  constructor(limits: IngestLimits) {
+  /** The accepted time window, inclusive: checked per sample without building a message. */
+  readonly minMs: number;
+  readonly maxMs: number;
+  /**
+   * One arena for the request's samples; each series gets a view. Fewer, larger allocations than
+   * two typed arrays per series (remote write often sends one sample per series).
+   */
+  timestampsMs: Float64Array;
+  values: Float64Array;
+  used = 0;
+  constructor(limits: IngestLimits, bodyBytes: number) {
+    // A sample takes at least ~12 bytes on the wire; start near that and grow when needed.
+    const capacity = Math.max(64, Math.min(limits.maxItemsPerBatch, Math.ceil(bodyBytes / 12)));
+    this.timestampsMs = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
     this.limits = limits;
+    this.minMs = limits.nowMs - limits.retentionMs;
+    this.maxMs = limits.nowMs + limits.maxFutureMs;
     this.problems = new ProblemList(limits.maxProblemItems);
   }
 }
@@ -153,9 +183,15 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
 
   // Pass 2: labels and samples.
   r.pos = start;
-  const timestampsMs = new Float64Array(count);
-  const values = new Float64Array(count);
+  const base = state.reserve(count);
+  const timestampsMs = state.timestampsMs;
+  const values = state.values;
   const labels: Record<string, string> = {};
+  // Prometheus sends labels sorted by name; then the identity key is built as they arrive and
+  // no sort is needed. Any other order falls back to sorting.
+  let key = '';
+  let sorted = true;
+  let lastName = '';
   let metric: string | undefined;
   let labelCount = 0;
   let hasEmpty = false;
@@ -202,14 +238,14 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
         ok = false;
         continue;
       }
-      const why = checkTimeWindow(ts, `${isoOrRaw(ts)} (${ts} ms)`, limits);
-      if (why !== undefined) {
+      if (ts < state.minMs || ts > state.maxMs) {
+        const why = checkTimeWindow(ts, `${isoOrRaw(ts)} (${ts} ms)`, limits) as string;
         problems.add(index, `samples[${j}].timestamp`, why);
         ok = false;
         continue;
       }
-      timestampsMs[n] = ts;
-      values[n] = value;
+      timestampsMs[base + n] = ts;
+      values[base + n] = value;
       n++;
     } else if (field === TIMESERIES_LABELS && wire === WIRE_LEN) {
       const stop = r.lengthDelimitedEnd(end);
@@ -238,7 +274,7 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
         if (metric !== undefined) {
           problems.add(index, where, 'label __name__ appears more than once');
           ok = false;
-        } else if (!METRIC_NAME_RE.test(value) || value.length > 256) {
+        } else if (!GOOD_METRICS.has(value) && !isMetricName(value)) {
           problems.add(
             index,
             where,
@@ -258,8 +294,14 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
         continue;
       }
       labels[name] = value;
-      if (value === '') hasEmpty = true;
-      else labelCount++;
+      if (value === '') {
+        hasEmpty = true;
+      } else {
+        labelCount++;
+        if (sorted && name > lastName) key = appendLabelKey(key, name, value);
+        else sorted = false;
+        lastName = name;
+      }
     } else {
       // exemplars (3), histograms (4, counted above), and fields added after v1.
       r.skip(wire, end, field);
@@ -278,13 +320,17 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
     ok = false;
   }
   if (!ok || n === 0) return true;
-  state.grouper.addSeries(
+  const l = hasEmpty ? withoutEmptyValues(labels) : labels;
+  state.grouper.addSeriesKeyed(
+    sorted ? metricKey(metric as string) + key : labelsKey(metric as string, l),
     metric as string,
-    hasEmpty ? withoutEmptyValues(labels) : labels,
-    n === count ? timestampsMs : timestampsMs.subarray(0, n),
-    n === count ? values : values.subarray(0, n),
+    l,
+    timestampsMs.subarray(base, base + n),
+    values.subarray(base, base + n),
     index,
+    sorted,
   );
+  state.used = base + n;
   return true;
 }
 
@@ -300,11 +346,14 @@ function checkLabel(
   if (name.length > limits.maxTagKeyLength) {
     return `label name is longer than ${limits.maxTagKeyLength} characters`;
   }
-  if (!LABEL_NAME_RE.test(name)) {
-    return `label name ${JSON.stringify(name)} is not valid: use letters, digits, '_' and '.', not starting with a digit or '.'`;
-  }
-  if (name.startsWith('__')) {
-    return `label name ${JSON.stringify(name)} is reserved: names starting with "__" are internal (drop them with relabeling)`;
+  if (!GOOD_NAMES.has(name)) {
+    if (!LABEL_NAME_RE.test(name)) {
+      return `label name ${JSON.stringify(name)} is not valid: use letters, digits, '_' and '.', not starting with a digit or '.'`;
+    }
+    if (name.startsWith('__')) {
+      return `label name ${JSON.stringify(name)} is reserved: names starting with "__" are internal (drop them with relabeling)`;
+    }
+    remember(GOOD_NAMES, name);
   }
   if (codePointLength(value, limits.maxTagValueLength) > limits.maxTagValueLength) {
     return `label value is longer than ${limits.maxTagValueLength} characters`;
@@ -325,4 +374,24 @@ function withoutEmptyValues(labels: Record<string, string>): Record<string, stri
   const out: Record<string, string> = {};
   for (const k of Object.keys(labels)) if (labels[k] !== '') out[k] = labels[k] as string;
   return out;
+}
+
+/**
+ * Names seen valid before. The same few label names and metric names arrive in every request,
+ * so remembering them skips a regex per label. Bounded, and a pure cache: results do not depend
+ * on what it holds.
+ */
+const GOOD_NAMES = new Set<string>();
+const GOOD_METRICS = new Set<string>();
+const MAX_REMEMBERED = 10_000;
+
+function remember(set: Set<string>, name: string): void {
+  if (set.size >= MAX_REMEMBERED) set.clear();
+  set.add(name);
+}
+
+function isMetricName(value: string): boolean {
+  if (value.length > 256 || !METRIC_NAME_RE.test(value)) return false;
+  remember(GOOD_METRICS, value);
+  return true;
 }

@@ -7,7 +7,6 @@ import {
   type Labels,
   type SampleBatch,
   type SeriesSamples,
-  seriesKey,
   sortLabels,
 } from '../contract/index.ts';
 
@@ -26,7 +25,7 @@ export class SeriesGrouper {
 
   /** Adds one sample. `labels` must already be valid and must not be mutated afterwards. */
   add(metric: string, labels: Labels, timestampMs: number, value: number, item: number): void {
-    const key = seriesKey(metric, labels);
+    const key = labelsKey(metric, labels);
     let g = this.#groups.get(key);
     if (g === undefined) {
       g = { metric, labels: sortLabels(labels), timestampsMs: [], values: [], item };
@@ -49,10 +48,35 @@ export class SeriesGrouper {
     values: Float64Array,
     item: number,
   ): void {
-    const key = seriesKey(metric, labels);
+    this.addSeriesKeyed(
+      labelsKey(metric, labels),
+      metric,
+      labels,
+      timestampsMs,
+      values,
+      item,
+      false,
+    );
+  }
+
+  /**
+   * `addSeries` with the identity already computed by the caller (`key` must be equal for equal
+   * series and distinct otherwise, in one format shared by all calls on this grouper: use
+   * `labelsKey`). `sorted` says the labels' insertion order is already by name.
+   */
+  addSeriesKeyed(
+    key: string,
+    metric: string,
+    labels: Labels,
+    timestampsMs: Float64Array,
+    values: Float64Array,
+    item: number,
+    sorted: boolean,
+  ): void {
     const g = this.#groups.get(key);
     if (g === undefined) {
-      this.#groups.set(key, { metric, labels: sortLabels(labels), timestampsMs, values, item });
+      const l = sorted ? labels : sortLabels(labels);
+      this.#groups.set(key, { metric, labels: l, timestampsMs, values, item });
     } else {
       toArrays(g);
       const ts = g.timestampsMs as number[];
@@ -79,4 +103,24 @@ export class SeriesGrouper {
 function toArrays(g: Group): void {
   if (!Array.isArray(g.timestampsMs)) g.timestampsMs = Array.from(g.timestampsMs);
   if (!Array.isArray(g.values)) g.values = Array.from(g.values);
+}
+
+/**
+ * An unambiguous series identity built from labels sorted by name: every part is
+ * length-prefixed, so no label value (which may hold any character) can fake a boundary.
+ * @example labelsKey('up', { a: '1' }) === '2:up|1:a1:1'
+ */
+export function appendLabelKey(key: string, name: string, value: string): string {
+  return `${key}${name.length}:${name}${value.length}:${value}`;
+}
+
+export function metricKey(metric: string): string {
+  return `${metric.length}:${metric}|`;
+}
+
+/** The `labelsKey` of unsorted labels. */
+export function labelsKey(metric: string, labels: Labels): string {
+  let key = metricKey(metric);
+  for (const n of Object.keys(labels).sort()) key = appendLabelKey(key, n, labels[n] as string);
+  return key;
 }

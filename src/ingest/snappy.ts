@@ -77,9 +77,14 @@ export function uncompressSnappy(input: Uint8Array, maxLength: number): SnappyRe
       }
       if (pos + len > n) return bad(`literal of ${len} bytes runs past the input at byte ${pos}`);
       if (op + len > length) return bad('output longer than the declared length');
-      out.set(input.subarray(pos, pos + len), op);
-      pos += len;
-      op += len;
+      if (len < 32) {
+        // Short literals dominate; a loop beats creating a subarray view for each.
+        for (let k = 0; k < len; k++) out[op++] = input[pos++] as number;
+      } else {
+        out.set(input.subarray(pos, pos + len), op);
+        pos += len;
+        op += len;
+      }
       continue;
     }
     let len: number;
@@ -108,11 +113,11 @@ export function uncompressSnappy(input: Uint8Array, maxLength: number): SnappyRe
       return bad(`copy offset ${offset} out of range at byte ${pos}`);
     if (op + len > length) return bad('output longer than the declared length');
     let from = op - offset;
-    if (offset >= len) {
+    if (offset >= len && len >= 32) {
       out.copyWithin(op, from, from + len);
       op += len;
     } else {
-      // Overlapping copy (a run): byte by byte, each read sees the bytes just written.
+      // Short or overlapping copy (a run): byte by byte, each read sees the bytes just written.
       for (let k = 0; k < len; k++) out[op++] = out[from++] as number;
     }
   }
