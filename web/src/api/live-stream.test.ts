@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { connection, LiveStream } from './live.ts';
+import { connection, diagnoseStream, LiveStream } from './live.ts';
 
 /** A stand-in for the browser's EventSource: the test drives open, events and errors. */
 class FakeEventSource {
@@ -27,10 +27,13 @@ class FakeEventSource {
 }
 
 describe('LiveStream', () => {
+  let answer: () => Promise<Response> = () => Promise.reject(new TypeError('connection refused'));
   beforeEach(() => {
     FakeEventSource.all = [];
+    answer = () => Promise.reject(new TypeError('connection refused'));
     vi.useFakeTimers();
     vi.stubGlobal('EventSource', FakeEventSource);
+    vi.stubGlobal('fetch', () => answer());
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -85,7 +88,7 @@ describe('LiveStream', () => {
     s.close();
   });
 
-  it('reopens with doubling backoff when the browser gives up', () => {
+  it('reopens with doubling backoff when the browser gives up', async () => {
     const s = new LiveStream({
       url: '/x',
       event: 'update',
@@ -98,10 +101,11 @@ describe('LiveStream', () => {
       const es = FakeEventSource.all.at(-1) as FakeEventSource;
       es.readyState = FakeEventSource.CLOSED;
       es.emit('error');
+      await vi.advanceTimersByTimeAsync(0); // let the diagnosis settle
       const before = FakeEventSource.all.length;
       let waited = 0;
       while (FakeEventSource.all.length === before && waited < 100_000) {
-        vi.advanceTimersByTime(100);
+        await vi.advanceTimersByTimeAsync(100);
         waited += 100;
       }
       delays.push(waited);
@@ -110,13 +114,48 @@ describe('LiveStream', () => {
     s.close();
   });
 
-  it('stops reopening once closed', () => {
+  it('stops reopening once closed', async () => {
     const s = new LiveStream({ url: '/x', event: 'update', onData: () => {} });
     const es = FakeEventSource.all[0] as FakeEventSource;
     es.readyState = FakeEventSource.CLOSED;
     es.emit('error');
     s.close();
-    vi.advanceTimersByTime(60_000);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(FakeEventSource.all).toHaveLength(1);
+  });
+
+  it("gives up with the server's reason when it refuses the request", async () => {
+    answer = () =>
+      Promise.resolve(
+        new Response('{"title":"Invalid parameter","detail":"step: too many points"}', {
+          status: 400,
+        }),
+      );
+    const problems: string[] = [];
+    new LiveStream({
+      url: '/x',
+      event: 'update',
+      onData: () => {},
+      onProblem: (m) => problems.push(m),
+    });
+    const es = FakeEventSource.all[0] as FakeEventSource;
+    es.readyState = FakeEventSource.CLOSED;
+    es.emit('error');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(problems).toEqual(['Invalid parameter: step: too many points']);
+    expect(FakeEventSource.all).toHaveLength(1);
+    // A refused stream is not a connection problem: the badge does not count it.
+    expect(connection.getSummary()).toBe('idle');
+  });
+
+  it.each([
+    { status: 500, kind: 'retry' },
+    { status: 503, kind: 'retry' },
+    { status: 429, kind: 'retry' },
+    { status: 200, kind: 'retry' },
+    { status: 404, kind: 'refused' },
+  ])('diagnoses HTTP $status as $kind', async ({ status, kind }) => {
+    answer = () => Promise.resolve(new Response(status === 200 ? '' : '{}', { status }));
+    expect((await diagnoseStream('/x')).kind).toBe(kind);
   });
 });

@@ -6,7 +6,7 @@
  * Every open stream registers its state in `connection`, which the header indicator shows.
  */
 
-import { withKeyParam } from './auth.ts';
+import { getApiKey, reportUnauthorized, withKeyParam } from './auth.ts';
 
 export type StreamState = 'connecting' | 'live' | 'reconnecting';
 
@@ -72,11 +72,54 @@ export class LiveStream<T> {
       if (this.#closed) return;
       connection.set(this.#id, 'reconnecting');
       if (source.readyState === EventSource.CLOSED) {
-        // The browser will not retry (an HTTP error or a wrong content type): we do, with backoff.
-        this.#timer = setTimeout(() => this.#open(), this.#backoffMs);
-        this.#backoffMs = Math.min(this.#backoffMs * 2, this.#options.maxBackoffMs ?? 15_000);
+        // The browser will not retry (an HTTP error or a wrong content type). EventSource does
+        // not say which: ask the same URL once, then give up on a request error or retry.
+        void this.#diagnose();
       }
     });
+  }
+
+  async #diagnose(): Promise<void> {
+    const verdict = await diagnoseStream(this.#options.url);
+    if (this.#closed) return;
+    if (verdict.kind === 'refused') {
+      // Parameters the server rejects (400, 401, 404, …) will not get better by retrying.
+      if (verdict.status === 401) reportUnauthorized();
+      this.#options.onProblem?.(verdict.message);
+      connection.unregister(this.#id);
+      return;
+    }
+    this.#timer = setTimeout(() => this.#open(), this.#backoffMs);
+    this.#backoffMs = Math.min(this.#backoffMs * 2, this.#options.maxBackoffMs ?? 15_000);
+  }
+}
+
+export type StreamVerdict =
+  | { readonly kind: 'retry' }
+  | { readonly kind: 'refused'; readonly status: number; readonly message: string };
+
+/**
+ * Why a stream closed: a 4xx answer (other than 408 and 429) is the server refusing the request,
+ * with its problem+json as the message; anything else (a 5xx, no answer, a 200 now that the
+ * server is back) is worth retrying.
+ */
+export async function diagnoseStream(url: string): Promise<StreamVerdict> {
+  const ac = new AbortController();
+  try {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    const key = getApiKey();
+    if (key) headers['x-api-key'] = key;
+    const res = await fetch(url, { headers, signal: ac.signal });
+    if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+      return { kind: 'refused', status: res.status, message: problemMessage(await res.text()) };
+    }
+    return { kind: 'retry' };
+  } catch {
+    // No answer at all (server down, network gone): retry later.
+    return { kind: 'retry' };
+  } finally {
+    // A 200 would stream forever; only its headers mattered.
+    ac.abort();
   }
 }
 
