@@ -33,6 +33,8 @@ export interface RunResult {
   readonly queryPerSeries: QueryStats | null;
   readonly peakRssBytes: number | null;
   readonly stop: string;
+  /** SIGTERM to exit: for opsight, the flush of the head to disk. */
+  readonly stopMs: number;
   readonly disk: {
     readonly bytes: number;
     readonly allocatedBytes: number;
@@ -196,11 +198,13 @@ export async function runEngineFormat(
       }
     }
     const rss = await peakRssBytes(server.child.pid);
+    const stopStarted = performance.now();
     const stop = await stopProcess(server, 120_000);
+    const stopMs = performance.now() - stopStarted;
     const disk = await engine.disk(dataDir);
     const bytesPerSample = load.acceptedSamples > 0 ? disk.usage.bytes / load.acceptedSamples : 0;
     options.log(
-      `  disk ${(disk.usage.bytes / 1e6).toFixed(1)} MB = ${bytesPerSample.toFixed(2)} B/sample; peak RSS ${rss === null ? '?' : (rss / 2 ** 20).toFixed(0)} MiB; ${stop}`,
+      `  disk ${(disk.usage.bytes / 1e6).toFixed(1)} MB = ${bytesPerSample.toFixed(2)} B/sample; peak RSS ${rss === null ? '?' : (rss / 2 ** 20).toFixed(0)} MiB; ${stop} in ${(stopMs / 1000).toFixed(1)} s`,
     );
     return {
       engine: engine.name,
@@ -212,6 +216,7 @@ export async function runEngineFormat(
       queryPerSeries,
       peakRssBytes: rss,
       stop,
+      stopMs,
       disk: {
         bytes: disk.usage.bytes,
         allocatedBytes: disk.usage.allocatedBytes,

@@ -62,7 +62,8 @@ const okQuery = (q: QueryStats | null): number | null =>
   q === null || q.error !== null ? null : q.p50Ms;
 
 function rows(results: BenchResults): Row[] {
-  const mps = (r: RunResult): number => r.ingest.samplesPerSec / 1e6;
+  const mps = (r: RunResult): number | null =>
+    r.ingest.acceptedSamples === 0 ? null : r.ingest.samplesPerSec / 1e6;
   const out: Row[] = [
     {
       figure: 'ingest, remote write (M samples/s)',
