@@ -159,3 +159,39 @@ describe('LiveStream', () => {
     expect((await diagnoseStream('/x')).kind).toBe(kind);
   });
 });
+
+describe('LiveStream in a hidden tab', () => {
+  class FakeDocument extends EventTarget {
+    hidden = false;
+  }
+  let doc: FakeDocument;
+  beforeEach(() => {
+    FakeEventSource.all = [];
+    doc = new FakeDocument();
+    vi.stubGlobal('EventSource', FakeEventSource);
+    vi.stubGlobal('document', doc);
+  });
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('lets go of its connection while hidden and reopens when shown', () => {
+    const s = new LiveStream({ url: '/x', event: 'update', onData: () => {} });
+    const first = FakeEventSource.all[0] as FakeEventSource;
+    doc.hidden = true;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(first.readyState).toBe(FakeEventSource.CLOSED);
+    expect(FakeEventSource.all).toHaveLength(1);
+    doc.hidden = false;
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(FakeEventSource.all).toHaveLength(2);
+    s.close();
+    doc.dispatchEvent(new Event('visibilitychange'));
+    expect(FakeEventSource.all).toHaveLength(2);
+  });
+
+  it('does not open at all when created in a hidden tab', () => {
+    doc.hidden = true;
+    const s = new LiveStream({ url: '/x', event: 'update', onData: () => {} });
+    expect(FakeEventSource.all).toHaveLength(0);
+    s.close();
+  });
+});

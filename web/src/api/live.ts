@@ -32,19 +32,39 @@ export class LiveStream<T> {
   #closed = false;
   readonly #id: number;
 
+  readonly #onVisibility = (): void => {
+    if (this.#closed) return;
+    if (document.hidden) this.#pause();
+    else if (this.#source === undefined && this.#timer === undefined) this.#open();
+  };
+
   constructor(options: LiveStreamOptions<T>) {
     this.#options = options;
     this.#backoffMs = options.minBackoffMs ?? 1_000;
     this.#id = connection.register();
-    this.#open();
+    // Browsers allow about six connections per host across all tabs (HTTP/1.1), and each chart
+    // holds one: a hidden tab lets go of its streams and takes them up again when shown. Every
+    // update carries the whole window, so nothing is lost in between.
+    if (typeof document !== 'undefined') {
+      document.addEventListener('visibilitychange', this.#onVisibility);
+    }
+    if (typeof document === 'undefined' || !document.hidden) this.#open();
   }
 
   close(): void {
     this.#closed = true;
+    this.#pause();
+    if (typeof document !== 'undefined') {
+      document.removeEventListener('visibilitychange', this.#onVisibility);
+    }
+    connection.unregister(this.#id);
+  }
+
+  #pause(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#source?.close();
     this.#source = undefined;
-    connection.unregister(this.#id);
   }
 
   #open(): void {
@@ -74,14 +94,15 @@ export class LiveStream<T> {
       if (source.readyState === EventSource.CLOSED) {
         // The browser will not retry (an HTTP error or a wrong content type). EventSource does
         // not say which: ask the same URL once, then give up on a request error or retry.
-        void this.#diagnose();
+        void this.#diagnose(source);
       }
     });
   }
 
-  async #diagnose(): Promise<void> {
+  async #diagnose(source: EventSource): Promise<void> {
     const verdict = await diagnoseStream(this.#options.url);
     if (this.#closed) return;
+    if (this.#source !== source) return; // paused or reopened meanwhile
     if (verdict.kind === 'refused') {
       // Parameters the server rejects (400, 401, 404, …) will not get better by retrying.
       if (verdict.status === 401) reportUnauthorized();
@@ -89,7 +110,10 @@ export class LiveStream<T> {
       connection.unregister(this.#id);
       return;
     }
-    this.#timer = setTimeout(() => this.#open(), this.#backoffMs);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#open();
+    }, this.#backoffMs);
     this.#backoffMs = Math.min(this.#backoffMs * 2, this.#options.maxBackoffMs ?? 15_000);
   }
 }

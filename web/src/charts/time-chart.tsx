@@ -47,6 +47,8 @@ export interface TimeChartProps {
 }
 
 const DEFAULT_HEIGHT_PX = 220;
+/** Beyond this many series the legend lists the first ones only (all are still drawn). */
+const MAX_LEGEND_ITEMS = 30;
 
 export function TimeChart(props: TimeChartProps): React.JSX.Element {
   const { series, stepMs, unit, fallbackName, xRange, ariaLabel, onZoom, error, thresholds } =
@@ -221,7 +223,7 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
         <span className="chart-legend-time">
           {atMs === undefined ? 'latest' : new Date(atMs).toLocaleTimeString()}
         </span>
-        {shaped.keys.map((key, i) => {
+        {shaped.keys.slice(0, MAX_LEGEND_ITEMS).map((key, i) => {
           const col = shaped.ys[i] as YValue[];
           const value = idx === null ? lastValue(col) : col[idx];
           return (
@@ -238,6 +240,11 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
             </button>
           );
         })}
+        {shaped.keys.length > MAX_LEGEND_ITEMS ? (
+          <span className="chart-legend-more">
+            +{shaped.keys.length - MAX_LEGEND_ITEMS} more series (narrow the query or group them)
+          </span>
+        ) : null}
       </div>
     </div>
   );
