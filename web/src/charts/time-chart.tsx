@@ -98,7 +98,8 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
       height,
       ms: 1,
       legend: { show: false },
-      padding: [8, 8, 0, 0],
+      // Right padding leaves room for the last time label, which centres on its tick.
+      padding: [8, 22, 0, 0],
       cursor: {
         points: { size: 7 },
         drag: { x: latest.current.onZoom !== undefined, y: false, setScale: false },
