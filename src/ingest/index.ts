@@ -16,6 +16,14 @@ export {
 export { parseIsoTimestampMs } from './iso-time.ts';
 export { defaultIngestLimits, formatDurationMs, type IngestLimits } from './limits.ts';
 export {
+  decodeLineProtocol,
+  encodeLineProtocol,
+  type LineProtocolOptions,
+  type LineProtocolPrecision,
+  parseLineProtocolPrecision,
+  VALUE_FIELD,
+} from './line-protocol.ts';
+export {
   decodeRemoteWrite,
   decodeRemoteWriteProto,
   STALE_NAN_HI,

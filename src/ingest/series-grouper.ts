@@ -37,6 +37,33 @@ export class SeriesGrouper {
     this.#samples++;
   }
 
+  /** `add` with the identity computed by the caller (see `addSeriesKeyed`). */
+  addKeyed(
+    key: string,
+    metric: string,
+    labels: Labels,
+    timestampMs: number,
+    value: number,
+    item: number,
+    sorted: boolean,
+  ): void {
+    let g = this.#groups.get(key);
+    if (g === undefined) {
+      g = {
+        metric,
+        labels: sorted ? labels : sortLabels(labels),
+        timestampsMs: [],
+        values: [],
+        item,
+      };
+      this.#groups.set(key, g);
+    }
+    if (!Array.isArray(g.timestampsMs) || !Array.isArray(g.values)) toArrays(g);
+    (g.timestampsMs as number[]).push(timestampMs);
+    (g.values as number[]).push(value);
+    this.#samples++;
+  }
+
   /**
    * Adds a whole series' samples at once (remote write's shape). The arrays are kept, not copied,
    * unless the series already occurred in this request.
