@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Matcher } from '../../../src/contract/index.ts';
+import { AGGREGATIONS, type Matcher } from '../../../src/contract/index.ts';
 import {
   AGGREGATION_NAMES,
   DEFAULT_EXPLORE,
@@ -10,6 +10,9 @@ import {
   formatMatcher,
   parseMatcher,
 } from './url-state.ts';
+
+it('offers exactly the aggregations of the query model', () =>
+  expect(AGGREGATION_NAMES).toEqual(AGGREGATIONS));
 
 describe('parseMatcher', () => {
   it.each([

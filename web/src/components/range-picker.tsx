@@ -2,7 +2,7 @@
  * @module
  * The time-range picker: preset trailing windows (pushed live) and a custom from/to (static).
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   PRESET_WINDOWS,
   parseDurationMs,
@@ -18,9 +18,25 @@ export function RangePicker(props: {
 }): React.JSX.Element {
   const { value, onChange } = props;
   const [open, setOpen] = useState(false);
-  const initial = resolveRange(value, Date.now());
-  const [from, setFrom] = useState(toLocalInput(initial.fromMs));
-  const [to, setTo] = useState(toLocalInput(initial.toMs));
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const boxRef = useRef<HTMLDivElement>(null);
+  // The custom form closes on Escape or a click elsewhere, like any popover.
+  useEffect(() => {
+    if (!open) return undefined;
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key === 'Escape') setOpen(false);
+    };
+    const onDown = (e: MouseEvent): void => {
+      if (boxRef.current && !boxRef.current.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onDown);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onDown);
+    };
+  }, [open]);
   const fromMs = parseLocalInput(from);
   const toMs = parseLocalInput(to);
   const valid = fromMs !== undefined && toMs !== undefined && toMs > fromMs;
@@ -33,7 +49,7 @@ export function RangePicker(props: {
   };
 
   return (
-    <div className="range-picker">
+    <div className="range-picker" ref={boxRef}>
       <fieldset className="seg" aria-label="Time range">
         {PRESET_WINDOWS.map((w) => {
           const active = value.kind === 'relative' && value.windowMs === parseDurationMs(w);
