@@ -99,3 +99,71 @@ describe('POST /api/v1/write (Prometheus remote write)', () => {
     expect((res.json() as Problem).code).toBe(code);
   });
 });
+
+function lineProtocol(url: string, body: string, contentType = 'text/plain; charset=utf-8') {
+  return h.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': contentType },
+    payload: body,
+  });
+}
+
+describe('POST /write and /api/v2/write (Influx line protocol)', () => {
+  const tsSeconds = Math.floor(T0 / 1000);
+  it.each([
+    { url: '/write?precision=s&db=x', ts: String(tsSeconds), want: T0 },
+    { url: '/api/v2/write?precision=ms&org=o&bucket=b', ts: String(T0), want: T0 },
+    { url: '/api/v2/write?precision=us', ts: `${T0}000`, want: T0 },
+    { url: '/write', ts: `${T0}000000`, want: T0 },
+    { url: '/write?precision=m', ts: String(T0 / 60_000), want: T0 },
+  ])('$url stores samples at the right time and answers 204', async ({ url, ts, want }) => {
+    const res = await lineProtocol(
+      url,
+      `cpu,host=a usage=12.5,idle=80i ${ts}\nmem value=3 ${ts}\n`,
+    );
+    expect(res.statusCode, res.body).toBe(204);
+    const usage = await h.store.select({ metric: 'cpu_usage', matchers: [], fromMs: 0, toMs: T0 });
+    expect(usage).toEqual([{ metric: 'cpu_usage', labels: { host: 'a' }, points: [[want, 12.5]] }]);
+    const mem = await h.store.select({ metric: 'mem', matchers: [], fromMs: 0, toMs: T0 });
+    expect(mem[0]?.points).toEqual([[want, 3]]);
+  });
+
+  it('accepts a body with no content type', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v2/write?precision=ms',
+      payload: `up value=1 ${T0}`,
+    });
+    expect(res.statusCode, res.body).toBe(204);
+  });
+
+  it('rejects the whole body when one line is bad, naming the line', async () => {
+    const res = await lineProtocol(
+      '/api/v2/write?precision=ms',
+      `ok value=1 ${T0}\n\nbad value=oops ${T0}\n`,
+    );
+    expect(res.statusCode).toBe(400);
+    const p = res.json() as Problem;
+    expect(p.code).toBe('INGEST_INVALID_BATCH');
+    expect(p.errors?.[0]).toMatchObject({ index: 2 });
+    expect(await h.store.series({ matchers: [] })).toEqual([]);
+  });
+
+  it.each([
+    { url: '/api/v2/write?precision=h', field: 'precision' },
+    { url: '/write?precision=fortnight', field: 'precision' },
+  ])('rejects $url naming $field', async ({ url, field }) => {
+    const res = await lineProtocol(url, `up value=1 ${T0}`);
+    expect(res.statusCode).toBe(400);
+    const p = res.json() as Problem;
+    expect(p.code).toBe('INVALID_PARAMETER');
+    expect(p.errors?.[0]?.field).toBe(field);
+  });
+
+  it('answers 413 over the body limit', async () => {
+    const res = await lineProtocol('/write', `up value=1 ${T0}\n`.repeat(400));
+    expect(res.statusCode).toBe(413);
+    expect((res.json() as Problem).code).toBe('INGEST_BODY_TOO_LARGE');
+  });
+});

@@ -17,8 +17,10 @@ import {
   type DecodeResult,
   decodeEventsJson,
   decodeEventsNdjson,
+  decodeLineProtocol,
   decodeRemoteWrite,
   type IngestLimits,
+  parseLineProtocolPrecision,
 } from '../ingest/index.ts';
 import type { ServerContext } from './context.ts';
 import { InfluxQuerySchema, IngestResultSchema, problemResponses } from './schemas.ts';
@@ -116,7 +118,10 @@ export function registerIngestRoutes(root: FastifyInstance, ctx: ServerContext):
       },
     );
 
-    for (const url of ['/write', '/api/v2/write']) {
+    for (const [url, api] of [
+      ['/write', 'v1'],
+      ['/api/v2/write', 'v2'],
+    ] as const) {
       app.post(
         url,
         {
@@ -129,9 +134,15 @@ export function registerIngestRoutes(root: FastifyInstance, ctx: ServerContext):
           },
         },
         async (request, reply) => {
+          // Any content type: line protocol is the only format here, and clients differ
+          // (text/plain, application/octet-stream, none).
+          const precision = parseLineProtocolPrecision(request.query.precision, api);
+          if (!precision.ok) throw precision.error;
           await accept(
             request,
-            decodeInflux(bytesOf(request.body), request.query.precision, limits()),
+            decodeLineProtocol(bytesOf(request.body), limits(), {
+              precision: precision.precision,
+            }),
           );
           return reply.code(204).send(null);
         },
@@ -144,16 +155,4 @@ function bytesOf(body: unknown): Uint8Array {
   if (body instanceof Uint8Array) return body;
   // No body at all (no content-type, no bytes): decoders see an empty request.
   return new Uint8Array(0);
-}
-
-function decodeInflux(
-  _body: Uint8Array,
-  _precision: string | undefined,
-  _limits: IngestLimits,
-): DecodeResult {
-  // TODO(server): wire ingest's line-protocol decoder when it lands #2
-  return {
-    ok: false,
-    error: new OpsError('UNSUPPORTED_MEDIA_TYPE', 'line protocol is not wired yet'),
-  };
 }
