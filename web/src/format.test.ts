@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisNumber } from './charts/axis.ts';
+import { axisNumber, axisTimes, formatClock, formatDay } from './charts/axis.ts';
 import { formatAge, formatNumber, formatValue } from './format.ts';
 
 describe('formatNumber', () => {
@@ -50,4 +50,31 @@ describe('formatAge', () => {
     { thenMs: now - 5 * 3_600_000, want: '5 h ago' },
     { thenMs: now - 3 * 86_400_000, want: '3 d ago' },
   ])('$thenMs -> $want', ({ thenMs, want }) => expect(formatAge(thenMs, now)).toBe(want));
+});
+
+describe('time axis', () => {
+  // Built from local calendar fields, so the expectations hold in any time zone.
+  const at = (d: number, h: number, m: number, s = 0): number =>
+    new Date(2026, 0, d, h, m, s).getTime();
+
+  it('uses a 24-hour clock', () => {
+    expect(formatClock(at(1, 21, 5))).toBe('21:05');
+    expect(formatClock(at(1, 9, 5, 7), true)).toBe('09:05:07');
+  });
+
+  it('puts the day under the first tick and where the day changes', () =>
+    expect(axisTimes([at(1, 22, 0), at(1, 23, 0), at(2, 0, 0), at(2, 1, 0)], 3_600_000)).toEqual([
+      `22:00\n${formatDay(at(1, 22, 0))}`,
+      '23:00',
+      `00:00\n${formatDay(at(2, 0, 0))}`,
+      '01:00',
+    ]));
+
+  it('shows seconds below a minute and days from a day up', () => {
+    expect(axisTimes([at(1, 10, 0, 30)], 15_000)[0]?.startsWith('10:00:30\n')).toBe(true);
+    expect(axisTimes([at(1, 0, 0), at(2, 0, 0)], 86_400_000)).toEqual([
+      formatDay(at(1, 0, 0)),
+      formatDay(at(2, 0, 0)),
+    ]);
+  });
 });

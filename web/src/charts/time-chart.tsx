@@ -24,7 +24,7 @@ import {
   seriesName,
   type YValue,
 } from './align.ts';
-import { axisNumber } from './axis.ts';
+import { axisNumber, axisTimes, formatClock } from './axis.ts';
 
 export interface TimeChartProps {
   /** undefined while the first answer is pending. */
@@ -120,6 +120,7 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
           font,
           grid: { stroke: gridColor, width: 1 },
           ticks: { stroke: gridColor, width: 1, size: 4 },
+          values: (_u, splits, _axis, _space, incrMs) => axisTimes(splits, incrMs),
         },
         {
           stroke: axisColor,
@@ -222,7 +223,7 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
       </div>
       <div className="chart-legend">
         <span className="chart-legend-time">
-          {atMs === undefined ? 'latest' : new Date(atMs).toLocaleTimeString()}
+          {atMs === undefined ? 'latest' : formatClock(atMs, true)}
         </span>
         {shaped.keys.slice(0, MAX_LEGEND_ITEMS).map((key, i) => {
           const col = shaped.ys[i] as YValue[];
