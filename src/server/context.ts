@@ -61,6 +61,12 @@ export class ServerContext {
       health: this.options.health,
     });
     const entry = { atMs: nowMs, version: this.#dataVersion, value };
+    // The window is client-chosen: drop stale entries so odd windows cannot pile up.
+    for (const [w, e] of this.#overviews) {
+      if (nowMs - e.atMs >= OVERVIEW_REUSE_MS || e.version !== this.#dataVersion) {
+        this.#overviews.delete(w);
+      }
+    }
     this.#overviews.set(windowMs, entry);
     // A failed computation is not cached.
     value.catch(() => {
