@@ -35,6 +35,8 @@ type Better = 'higher' | 'lower';
 interface Row {
   readonly figure: string;
   readonly better: Better;
+  /** Issue 2's target for opsight, on the same side as `better`. */
+  readonly target?: number;
   readonly values: Partial<Record<EngineName, number | null>>;
   readonly digits: number;
 }
@@ -67,6 +69,7 @@ function rows(results: BenchResults): Row[] {
   const out: Row[] = [
     {
       figure: 'ingest, remote write (M samples/s)',
+      target: 1,
       better: 'higher',
       digits: 3,
       values: perEngine(results, 'remote-write', mps),
@@ -96,12 +99,14 @@ function rows(results: BenchResults): Row[] {
   out.push(
     {
       figure: 'disk after flush (bytes/sample)',
+      target: 3,
       better: 'lower',
       digits: 2,
       values: perEngine(results, 'remote-write', (r) => r.disk.bytesPerSample),
     },
     {
       figure: 'query avg of all series, p50 (ms)',
+      target: 100,
       better: 'lower',
       digits: 1,
       values: perEngine(results, 'remote-write', (r) => okQuery(r.query)),
@@ -153,6 +158,16 @@ function ratio(a: number | null | undefined, b: number | null | undefined): stri
   return `${(a / b).toFixed(2)}×`;
 }
 
+/** `≥ 1.000 met` / `≤ 3.00 missed`, or empty when the figure has no target. */
+function target(r: Row): string {
+  if (r.target === undefined) return '';
+  const v = r.values.opsight;
+  const bound = `${r.better === 'higher' ? '≥' : '≤'} ${fmt(r.target, r.digits)}`;
+  if (v === null || v === undefined || !Number.isFinite(v)) return `${bound} (no figure)`;
+  const met = r.better === 'higher' ? v >= r.target : v <= r.target;
+  return `${bound} ${met ? 'met' : 'MISSED'}`;
+}
+
 function tableCells(results: BenchResults): string[][] {
   const header = [
     'figure',
@@ -162,6 +177,7 @@ function tableCells(results: BenchResults): string[][] {
     'opsight/prometheus',
     'opsight/victoria-metrics',
     'better',
+    'opsight target',
   ];
   const body = rows(results).map((r) => [
     r.figure,
@@ -171,6 +187,7 @@ function tableCells(results: BenchResults): string[][] {
     ratio(r.values.opsight, r.values.prometheus),
     ratio(r.values.opsight, r.values['victoria-metrics']),
     r.better,
+    target(r),
   ]);
   return [header, ...body];
 }

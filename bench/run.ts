@@ -49,8 +49,12 @@ const ENCODERS: Record<FormatName, (w: Workload, s: Slice) => Uint8Array> = {
   influx: (w, s) => Buffer.from(encodeLineProtocolSlice(w, s)),
 };
 
+const benchStarted = performance.now();
+
+/** Progress on stderr, each line stamped with the seconds since the bench started. */
 function log(line: string): void {
-  process.stderr.write(`${line}\n`);
+  const stamp = `[${((performance.now() - benchStarted) / 1000).toFixed(1).padStart(6)} s]`;
+  process.stderr.write(`${line.replace(/^(\n*)/, `$1${stamp} `)}\n`);
 }
 
 function loud(line: string): void {
