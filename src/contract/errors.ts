@@ -55,6 +55,12 @@ export const errorCodes = {
   // Server lifecycle
   NOT_READY: { status: 503, title: 'The server is starting or shutting down' },
 
+  // Alerting definitions (rules, SLOs, silences, inhibition rules) sent through the API
+  ALERTING_INVALID_DEFINITION: {
+    status: 422,
+    title: 'The alert rule, SLO, silence or inhibition rule is invalid',
+  },
+
   // Config and CLI
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
 

@@ -1,4 +1,26 @@
 /** @module The data contract: types, schemas, error registry, and the Clock/Rng ports. */
+export {
+  ALERT_SEVERITIES,
+  type Alert,
+  type AlertSeverity,
+  type AlertState,
+  type AlertTransition,
+  type AlertTransitionState,
+  type BurnAlertResult,
+  type BurnWindowResult,
+  type ErrorBudget,
+  type InhibitRule,
+  type NotificationGroup,
+  type RatioSli,
+  type Silence,
+  type SilenceStatus,
+  type SliBucket,
+  type Sli,
+  type SloDefinition,
+  type SloEvaluation,
+  type SloWindow,
+  type ThresholdSli,
+} from './alert.ts';
 export type {
   Kpi,
   KpiReport,
