@@ -81,12 +81,12 @@ export function slackPayload(n: Notification): SlackPayload {
   const labels = Object.entries(n.labels)
     .map(([k, v]) => `\`${escapeMrkdwn(k)}=${escapeMrkdwn(v)}\``)
     .join(' ');
-  if (labels !== '') {
-    blocks.push({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: truncate(labels, SLACK_SECTION_MAX_CHARS) }],
-    });
-  }
+  const context: SlackText[] = [
+    { type: 'mrkdwn', text: truncate(`opsight ${n.kind} · id ${escapeMrkdwn(n.id)}`, 300) },
+  ];
+  if (labels !== '')
+    context.push({ type: 'mrkdwn', text: truncate(labels, SLACK_SECTION_MAX_CHARS) });
+  blocks.push({ type: 'context', elements: context });
   if (n.url !== undefined && n.url.length <= 3000) {
     blocks.push({
       type: 'actions',
