@@ -233,6 +233,7 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
               type="button"
               key={key}
               className={`chart-legend-item${hidden.has(key) ? ' is-hidden' : ''}`}
+              data-series-name={names[i]}
               onClick={() => toggle(i)}
               title={`${hidden.has(key) ? 'Show' : 'Hide'} ${names[i]}`}
             >
