@@ -1,7 +1,9 @@
+import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Problem } from '../contract/index.ts';
 import { encodeRemoteWrite } from '../ingest/index.ts';
 import { type Harness, openHarness, T0 } from './harness.test-support.ts';
+import { defaultServerOptions } from './options.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -165,5 +167,77 @@ describe('POST /write and /api/v2/write (Influx line protocol)', () => {
     const res = await lineProtocol('/write', `up value=1 ${T0}\n`.repeat(400));
     expect(res.statusCode).toBe(413);
     expect((res.json() as Problem).code).toBe('INGEST_BODY_TOO_LARGE');
+  });
+});
+
+describe('Content-Encoding', () => {
+  const line = `up value=1 ${T0}\n`;
+
+  it.each([
+    {
+      name: 'gzip events',
+      url: '/api/v1/events',
+      type: 'application/x-ndjson',
+      body: JSON.stringify({
+        timestamp: new Date(T0).toISOString(),
+        source_id: 'a',
+        metric_name: 'up',
+        metric_value: 1,
+      }),
+    },
+    {
+      name: 'gzip line protocol',
+      url: '/api/v2/write?precision=ms',
+      type: 'text/plain',
+      body: line,
+    },
+  ])('$name is inflated and stored', async ({ url, type, body }) => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': type, 'content-encoding': 'gzip' },
+      payload: gzipSync(body),
+    });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    expect(await h.store.series({ metric: 'up', matchers: [] })).toHaveLength(1);
+  });
+
+  it.each([
+    {
+      name: 'an unknown coding',
+      encoding: 'br',
+      payload: Buffer.from(line),
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
+      name: 'corrupt gzip',
+      encoding: 'gzip',
+      payload: Buffer.from('not gzip'),
+      status: 400,
+      code: 'INGEST_DECODE_FAILED',
+    },
+    {
+      name: 'a gzip bomb',
+      encoding: 'gzip',
+      payload: gzipSync(Buffer.alloc(2 * 1024 * 1024)),
+      status: 413,
+      code: 'INGEST_BODY_TOO_LARGE',
+    },
+  ])('$name → $status $code', async ({ encoding, payload, status, code }) => {
+    await h.close();
+    h = await openHarness({
+      maxBodyBytes: 64 * 1024,
+      ingestLimits: { ...defaultServerOptions().ingestLimits, maxDecompressedBytes: 1024 * 1024 },
+    });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/write?precision=ms',
+      headers: { 'content-type': 'text/plain', 'content-encoding': encoding },
+      payload,
+    });
+    expect(res.statusCode, res.body).toBe(status);
+    expect((res.json() as Problem).code).toBe(code);
+    expect(await h.store.series({ matchers: [] })).toEqual([]);
   });
 });

@@ -22,6 +22,7 @@ import {
   type IngestLimits,
   parseLineProtocolPrecision,
 } from '../ingest/index.ts';
+import { decodeContentEncoding } from './content-encoding.ts';
 import type { ServerContext } from './context.ts';
 import { InfluxQuerySchema, IngestResultSchema, problemResponses } from './schemas.ts';
 
@@ -49,6 +50,14 @@ export function registerIngestRoutes(root: FastifyInstance, ctx: ServerContext):
   const { options } = ctx;
 
   const limits = (): IngestLimits => ({ ...options.ingestLimits, nowMs: clock.nowMs() });
+  /** The body bytes with any gzip content coding removed. */
+  const decoded = (request: FastifyRequest, passThrough: readonly string[] = []) =>
+    decodeContentEncoding(
+      request,
+      bytesOf(request.body),
+      options.ingestLimits.maxDecompressedBytes,
+      passThrough,
+    );
 
   /** Appends a decoded batch (durably) and publishes it; throws the decode error otherwise. */
   const accept = async (
@@ -89,12 +98,10 @@ export function registerIngestRoutes(root: FastifyInstance, ctx: ServerContext):
       },
       async (request) => {
         const type = mediaType(request);
-        const body = bytesOf(request.body);
+        if (!EVENT_TYPES.includes(type)) throw unsupported(request, EVENT_TYPES);
+        const body = await decoded(request);
         if (type === 'application/json') return accept(request, decodeEventsJson(body, limits()));
-        if (type === 'application/x-ndjson' || type === 'application/ndjson') {
-          return accept(request, decodeEventsNdjson(body, limits()));
-        }
-        throw unsupported(request, EVENT_TYPES);
+        return accept(request, decodeEventsNdjson(body, limits()));
       },
     );
 
@@ -113,7 +120,8 @@ export function registerIngestRoutes(root: FastifyInstance, ctx: ServerContext):
         if (type !== '' && !REMOTE_WRITE_TYPES.includes(type)) {
           throw unsupported(request, REMOTE_WRITE_TYPES);
         }
-        await accept(request, decodeRemoteWrite(bytesOf(request.body), limits()));
+        const body = await decoded(request, ['snappy']);
+        await accept(request, decodeRemoteWrite(body, limits()));
         return reply.code(204).send(null);
       },
     );
@@ -140,7 +148,7 @@ export function registerIngestRoutes(root: FastifyInstance, ctx: ServerContext):
           if (!precision.ok) throw precision.error;
           await accept(
             request,
-            decodeLineProtocol(bytesOf(request.body), limits(), {
+            decodeLineProtocol(await decoded(request), limits(), {
               precision: precision.precision,
             }),
           );
