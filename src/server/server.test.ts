@@ -554,6 +554,12 @@ describe('the dashboard', () => {
     expectProblem(await h.app.inject('/missing.js'), 404, 'NOT_FOUND');
     expectProblem(await h.app.inject('/api/v1/missing'), 404, 'NOT_FOUND');
   });
+
+  it('keeps the API docs and probes reachable next to the app', async () => {
+    expect((await h.app.inject('/api/openapi.json')).statusCode).toBe(200);
+    expect([200, 302]).toContain((await h.app.inject('/api/docs')).statusCode);
+    expect((await h.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+  });
 });
 
 describe('the error boundary', () => {
