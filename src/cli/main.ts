@@ -16,6 +16,8 @@ export async function run(argv: readonly string[]): Promise<number> {
   const commands = await Promise.all([
     import('./start.ts').then((m) => m.startCommand()),
     import('./simulate.ts').then((m) => m.simulateCommand()),
+    import('./detect.ts').then((m) => m.detectCommand()),
+    import('./eval.ts').then((m) => m.evalCommand()),
   ]);
   for (const c of commands) program.addCommand(c);
 
