@@ -39,6 +39,11 @@ export async function createServer(
   });
   const ctx = new ServerContext(deps, opts);
 
+  // Every answer names its request, so a client can quote it and an operator find the log lines
+  // (a 500's detail refers to it).
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   const checkKey = createApiKeyCheck(opts.apiKeys);
   if (checkKey !== undefined) {
     app.addHook('onRequest', async (request) => {
