@@ -54,6 +54,7 @@ export const errorCodes = {
 
   // Server lifecycle
   NOT_READY: { status: 503, title: 'The server is starting or shutting down' },
+  LIVE_TOO_MANY_STREAMS: { status: 503, title: 'The server has too many live streams open' },
 
   // Alerting definitions (rules, SLOs, silences, inhibition rules) sent through the API
   ALERTING_INVALID_DEFINITION: {

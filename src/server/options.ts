@@ -60,6 +60,8 @@ export interface ServerOptions {
   readonly liveQueryThrottleMs: number;
   /** Period of SSE heartbeat comments. Default 15 s. */
   readonly sseHeartbeatMs: number;
+  /** Most live (SSE) streams open at once; more get 503 LIVE_TOO_MANY_STREAMS. Default 1,000. */
+  readonly maxLiveStreams: number;
 }
 
 export function defaultServerOptions(): ServerOptions {
@@ -81,5 +83,6 @@ export function defaultServerOptions(): ServerOptions {
     liveOverviewIntervalMs: 2_000,
     liveQueryThrottleMs: 1_000,
     sseHeartbeatMs: 15_000,
+    maxLiveStreams: 1_000,
   };
 }

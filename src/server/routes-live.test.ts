@@ -237,3 +237,28 @@ it('server close ends open streams instead of hanging', async () => {
   await withDeadline(h.app.close(), 'close');
   await expect(c.next()).rejects.toThrow();
 });
+
+it('refuses streams past maxLiveStreams with 503 and Retry-After, and admits again after one closes', async () => {
+  await h.close();
+  h = await openHarness({ maxLiveStreams: 1 });
+  await h.app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  const first = await connect('/api/v1/live/overview');
+  await first.next();
+  const refused = await fetch(`${base}/api/v1/live/query?metric=latency_ms`);
+  expect(refused.status).toBe(503);
+  expect(refused.headers.get('retry-after')).toBe('10');
+  expect(((await refused.json()) as { code: string }).code).toBe('LIVE_TOO_MANY_STREAMS');
+  first.close();
+  const again = await connect('/api/v1/live/overview');
+  // The server may see the first close a moment later; retry until admitted, with a deadline.
+  let admitted = again.status === 200;
+  const start = performance.now();
+  while (!admitted) {
+    if (performance.now() - start > DEADLINE_MS) throw new Error('never admitted again');
+    await new Promise((r) => setTimeout(r, 10));
+    const c = await connect('/api/v1/live/overview');
+    admitted = c.status === 200;
+  }
+  expect(admitted).toBe(true);
+});

@@ -11,7 +11,7 @@
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { compileMatchers, type LiveQueryUpdate, toProblem } from '../contract/index.ts';
+import { compileMatchers, type LiveQueryUpdate, OpsError, toProblem } from '../contract/index.ts';
 import type { ServerContext } from './context.ts';
 import { toOpsError } from './error-boundary.ts';
 import { parseSelectors } from './params.ts';
@@ -27,6 +27,16 @@ export function registerLiveRoutes(root: FastifyInstance, ctx: ServerContext): v
   const app = root.withTypeProvider<TypeBoxTypeProvider>();
   const { clock, bus } = ctx.deps;
   const { options } = ctx;
+
+  /** Refuses a new stream at the cap; called before any work, so refusals are cheap. */
+  const admit = (reply: FastifyReply): void => {
+    if (ctx.streams.size < options.maxLiveStreams) return;
+    reply.header('retry-after', '10');
+    throw new OpsError(
+      'LIVE_TOO_MANY_STREAMS',
+      `${ctx.streams.size} live streams are open, the limit is ${options.maxLiveStreams}; retry later`,
+    );
+  };
 
   const open = (request: FastifyRequest, reply: FastifyReply): SseStream => {
     const stream = new SseStream(request, reply, {
@@ -55,6 +65,7 @@ export function registerLiveRoutes(root: FastifyInstance, ctx: ServerContext): v
       },
     },
     async (request, reply) => {
+      admit(reply);
       const windowMs = parseWindowMs(
         request.query.window,
         DEFAULT_WINDOW_MS,
@@ -93,6 +104,7 @@ export function registerLiveRoutes(root: FastifyInstance, ctx: ServerContext): v
       },
     },
     async (request, reply) => {
+      admit(reply);
       const q = request.query;
       const windowMs = parseWindowMs(q.window, DEFAULT_WINDOW_MS, options.maxKpiWindowMs);
       const compute = async (): Promise<LiveQueryUpdate> => {
