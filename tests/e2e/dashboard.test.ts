@@ -194,6 +194,15 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
         `service chart ${chart}`,
       );
     }
+    // A longer range adds the KPIs over that window.
+    await page.click('[data-range="1h"]');
+    await page
+      .locator('[data-range-kpis="1h"] [data-kpi]')
+      .first()
+      .waitFor({ timeout: LIVE_DEADLINE_MS });
+    expect(await page.locator('[data-range-kpis="1h"] [data-kpi]').count()).toBeGreaterThanOrEqual(
+      4,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'service.png'), fullPage: true });
   });
 

@@ -3,16 +3,18 @@
  * Service detail: the service's light with every reason, all its KPIs (live, over the KPI
  * window) and its four metrics charted per source over the picked range.
  */
-import { useMemo } from 'react';
-import type { Matcher } from '../../../src/contract/index.ts';
-import { useLiveOverview, useNow } from '../api/hooks.ts';
+import { useEffect, useMemo, useState } from 'react';
+import type { KpiReport, Matcher } from '../../../src/contract/index.ts';
+import { getKpis } from '../api/client.ts';
+import { errorText, useLiveOverview, useNow } from '../api/hooks.ts';
 import { DEFAULT_EXPLORE, encodeExploreState } from '../api/url-state.ts';
+import { formatClock } from '../charts/axis.ts';
 import { KpiTile } from '../components/kpi-tile.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
 import { TrafficLight } from '../components/traffic-light.tsx';
 import { formatAge } from '../format.ts';
 import { onLinkClick } from '../router.ts';
-import { describeRange } from '../time/range.ts';
+import { describeRange, formatWindow, type TimeRange } from '../time/range.ts';
 import { kpiTargetLine, MetricChart, SERVICE_CHARTS } from './metric-chart.tsx';
 import { KPI_WINDOW_MS } from './overview.tsx';
 import { rangeSearch, useRange } from './use-range.ts';
@@ -44,7 +46,7 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
           </h1>
           <p className="sub">
             {service
-              ? `Last seen ${formatAge(service.lastSeenMs, now)} · KPIs over the last 15 min`
+              ? `Last seen ${formatAge(service.lastSeenMs, now)}`
               : overview
                 ? 'This service has not reported in the KPI window.'
                 : 'Waiting for the first update…'}
@@ -67,12 +69,19 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
       ) : null}
 
       {service ? (
+        <h2>
+          Last 15 min <span className="sub">live</span>
+        </h2>
+      ) : null}
+      {service ? (
         <section className="kpi-row" aria-label="KPIs">
           {service.kpis.map((k) => (
             <KpiTile key={k.name} kpi={k} />
           ))}
         </section>
       ) : null}
+
+      <RangeKpis id={id} range={range} />
 
       <section className="charts" aria-label="Charts">
         <h2>
@@ -108,5 +117,56 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
         </div>
       </section>
     </main>
+  );
+}
+
+/** Longest window /api/v1/kpis accepts (docs/api.md). */
+const MAX_KPI_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * The KPIs over the picked trailing window when it differs from the live 15-minute one: "how did
+ * the last 24 h go". Fetched when the range changes, stamped with the time it was computed.
+ */
+function RangeKpis(props: {
+  readonly id: string;
+  readonly range: TimeRange;
+}): React.JSX.Element | null {
+  const { id, range } = props;
+  const windowMs = range.kind === 'relative' ? range.windowMs : undefined;
+  const show =
+    windowMs !== undefined && windowMs !== KPI_WINDOW_MS && windowMs <= MAX_KPI_WINDOW_MS;
+  const [report, setReport] = useState<KpiReport | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    setReport(undefined);
+    setError(undefined);
+    if (!show || windowMs === undefined) return undefined;
+    const ac = new AbortController();
+    getKpis(id, windowMs, ac.signal).then(setReport, (err: unknown) => {
+      if (!ac.signal.aborted) setError(errorText(err));
+    });
+    return () => ac.abort();
+  }, [id, windowMs, show]);
+  if (!show || windowMs === undefined) return null;
+  return (
+    <section
+      aria-label={`KPIs over the last ${formatWindow(windowMs)}`}
+      data-range-kpis={formatWindow(windowMs)}
+    >
+      <h2>
+        Over the last {formatWindow(windowMs)}{' '}
+        <span className="sub">
+          {report ? `as of ${formatClock(report.toMs)}` : error ? '' : 'computing…'}
+        </span>
+      </h2>
+      {error ? <div className="banner banner-error">{error}</div> : null}
+      {report ? (
+        <div className="kpi-row">
+          {report.kpis.map((k) => (
+            <KpiTile key={k.name} kpi={k} />
+          ))}
+        </div>
+      ) : null}
+    </section>
   );
 }
