@@ -145,6 +145,12 @@ describe('parseSelector', () => {
   });
 });
 
+it('rejects a selector longer than the limit', () => {
+  const err = thrown(() => parseSelector(`a=~"${'x'.repeat(5_000)}"`, 'match[]', 0));
+  expect(err.items[0]).toMatchObject({ field: 'match[]', index: 0 });
+  expect(err.items[0]?.reason).toMatch(/limit is 4096/);
+});
+
 describe('parseSelectors', () => {
   it('ANDs every match[] and takes the metric from either place', () => {
     expect(parseSelectors(undefined, ['cpu{a="1"}', 'b="2"'])).toEqual({

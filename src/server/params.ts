@@ -92,6 +92,8 @@ export interface Selector {
 }
 
 const OPS = ['=~', '!~', '!=', '='] as const;
+/** Longest `match[]` value accepted, in UTF-16 units. */
+export const MAX_SELECTOR_LENGTH = 4_096;
 
 /**
  * Parses one `match[]` value. Accepted forms:
@@ -101,6 +103,14 @@ const OPS = ['=~', '!~', '!=', '='] as const;
  * inside double and single quotes. Regexes are fully anchored, as in PromQL.
  */
 export function parseSelector(text: string, field: string, index?: number): Selector {
+  if (text.length > MAX_SELECTOR_LENGTH) {
+    // Regexes run against every candidate series; an unbounded one is a cheap way to burn CPU.
+    throw invalidParameter(
+      field,
+      `is ${text.length} characters long; the limit is ${MAX_SELECTOR_LENGTH}`,
+      index,
+    );
+  }
   const fail = (reason: string): OpsError =>
     invalidParameter(field, `${reason} in ${JSON.stringify(text)}`, index);
   let i = 0;
