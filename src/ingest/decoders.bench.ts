@@ -7,6 +7,7 @@
  */
 import { decodeEventsJson, decodeEventsNdjson } from './events.ts';
 import { defaultIngestLimits } from './limits.ts';
+import { decodeLineProtocol, encodeLineProtocol } from './line-protocol.ts';
 import { decodeRemoteWrite, decodeRemoteWriteProto } from './remote-write.ts';
 import {
   encodeRemoteWrite,
@@ -124,4 +125,26 @@ for (const [seriesCount, samplesPer] of [
     decodeEventsNdjson(ndjson, limits),
   );
   time('events JSON.parse alone, 1000 events', events.length, 'events', () => JSON.parse(json));
+}
+
+{
+  const series = rwSeries(1000, 10);
+  const lp = encodeLineProtocol(series);
+  const lines = series.length * 10;
+  mustOk(decodeLineProtocol(lp, limits));
+  time('line protocol, 10,000 lines, 4 tags, 1 field', lines, 'lines', () =>
+    decodeLineProtocol(lp, limits),
+  );
+  // Telegraf-like: several fields per line.
+  const multi: string[] = [];
+  for (let i = 0; i < 10_000; i++) {
+    multi.push(
+      `cpu,host=host-${i % 1000},cpu=cpu${i % 4},region=eu usage_user=${(i % 100) / 3},usage_system=${i % 7}.5,usage_idle=90i ${NOW - i}000000`,
+    );
+  }
+  const multiBody = multi.join('\n');
+  mustOk(decodeLineProtocol(multiBody, limits));
+  time('line protocol, 10,000 lines, 3 tags, 3 fields', 10_000, 'lines', () =>
+    decodeLineProtocol(multiBody, limits),
+  );
 }

@@ -9,7 +9,7 @@ import { LABEL_NAME_RE, METRIC_NAME_RE, SEVERITIES, SOURCE_LABEL } from '../cont
 import { describeBadTimestamp, parseIsoTimestampMs } from './iso-time.ts';
 import { checkTimeWindow, codePointLength, type IngestLimits } from './limits.ts';
 import { type DecodeResult, decodeFailure, ProblemList, tooLarge } from './result.ts';
-import { SeriesGrouper } from './series-grouper.ts';
+import { appendLabelKey, metricKey, SeriesGrouper } from './series-grouper.ts';
 
 /** The fields of a v1 event; anything else is rejected. */
 export const EVENT_FIELDS = [
@@ -241,6 +241,8 @@ function decodeEvent(
   // tags
   const tags = o.tags;
   const labels: Record<string, string> = {};
+  // The series identity in the producer's tag order; see SeriesGrouper.addRaw.
+  let rawKey = '';
   if (tags !== undefined) {
     if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
       problems.add(index, 'tags', `tags must be an object of string values, got ${show(tags)}`);
@@ -283,6 +285,7 @@ function decodeEvent(
           ok = false;
         } else {
           labels[k] = v;
+          rawKey = appendLabelKey(rawKey, k, v);
         }
       }
     }
@@ -290,8 +293,13 @@ function decodeEvent(
 
   if (!ok) return;
   labels[SOURCE_LABEL] = source as string;
-  if (severity !== undefined) labels[SEVERITY_LABEL] = severity as string;
-  grouper.add(metric as string, labels, timestampMs, value as number, index);
+  rawKey = appendLabelKey(rawKey, SOURCE_LABEL, source as string);
+  if (severity !== undefined) {
+    labels[SEVERITY_LABEL] = severity as string;
+    rawKey = appendLabelKey(rawKey, SEVERITY_LABEL, severity as string);
+  }
+  const m = metric as string;
+  grouper.addRaw(metricKey(m) + rawKey, m, labels, timestampMs, value as number, index);
 }
 
 /** Why a tag key is not allowed, or undefined. Exported for the line-protocol decoder's tags. */

@@ -133,6 +133,18 @@ describe('decodeLineProtocol: good lines', () => {
     expect(rows(decodeLineProtocol(body, limits))).toEqual(want);
   });
 
+  it('merges one series named by two lines (field x of m, field value of m_x)', () => {
+    const r = decodeLineProtocol(`m,t=1 x=1 ${TS_NS}\nm_x,t=1 value=2 ${TS_NS}`, limits);
+    expect(rows(r)).toEqual([
+      { metric: 'm_x', labels: { t: '1' }, timestampsMs: [NOW, NOW], values: [1, 2], item: 0 },
+    ]);
+  });
+
+  it('does not check the keys of skipped string fields', () => {
+    const r = decodeLineProtocol(`m v=1,log-line="x" ${TS_NS}`, limits);
+    expect(r).toMatchObject({ ok: true, samples: 1, skipped: 1 });
+  });
+
   it('a line of only string fields is valid and yields no sample', () => {
     const r = decodeLineProtocol(`log msg="started" ${TS_NS}\nm v=1 ${TS_NS}`, limits);
     expect(r).toMatchObject({ ok: true, items: 2, samples: 1, skipped: 1 });

@@ -13,10 +13,16 @@
  * fields are skipped (counted in `skipped`). Item index = 0-based line number, counting blank and
  * comment lines, so a problem points at the line in the file.
  */
-import { LABEL_NAME_RE, METRIC_NAME_RE, OpsError } from '../contract/index.ts';
+import {
+  LABEL_NAME_RE,
+  type Labels,
+  METRIC_NAME_RE,
+  OpsError,
+  type SampleBatch,
+} from '../contract/index.ts';
 import { checkTimeWindow, codePointLength, type IngestLimits, isoOrRaw } from './limits.ts';
 import { type DecodeResult, decodeFailure, ProblemList, tooLarge } from './result.ts';
-import { appendLabelKey, metricKey, SeriesGrouper } from './series-grouper.ts';
+import { appendLabelKey, metricKey } from './series-grouper.ts';
 
 /** Timestamp units; `us` is also spelt `u` (v1), `ns` also `n`. */
 export type LineProtocolPrecision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
@@ -144,9 +150,9 @@ export function decodeLineProtocol(
   if (!st.problems.empty) return st.problems.failure(st.items, 'lines');
   return {
     ok: true,
-    batch: st.grouper.batch(),
+    batch: st.batch(),
     items: st.items,
-    samples: st.grouper.samples,
+    samples: st.stored(),
     skipped: st.skipped,
   };
 }
@@ -170,7 +176,14 @@ function isSpace(c: number): boolean {
 class LineState {
   readonly limits: IngestLimits;
   readonly problems: ProblemList;
-  readonly grouper = new SeriesGrouper();
+  /** Series by the head's text (measurement + tags as written), then by field. */
+  readonly heads = new Map<string, LineGroup>();
+  /**
+   * Series by full identity (metric + sorted tags). Different heads can name one series (tags in
+   * another order; or field `x` of `m` and field `value` of `m_x`), so new groups are found here.
+   */
+  readonly #byKey = new Map<string, Group>();
+  readonly #order: Group[] = [];
   readonly precision: LineProtocolPrecision;
   readonly minMs: number;
   readonly maxMs: number;
@@ -184,6 +197,29 @@ class LineState {
     this.precision = precision;
     this.minMs = limits.nowMs - limits.retentionMs;
     this.maxMs = limits.nowMs + limits.maxFutureMs;
+  }
+
+  /** The series for `field` of a line group, created on first use. */
+  series(field: string, lg: LineGroup, item: number): Group {
+    const metric = metricName(lg.measurement, field);
+    const key = metricKey(metric) + lg.tagKey;
+    let g = this.#byKey.get(key);
+    if (g === undefined) {
+      g = { metric, labels: lg.labels, timestampsMs: [], values: [], item };
+      this.#byKey.set(key, g);
+      this.#order.push(g);
+    }
+    return g;
+  }
+
+  batch(): SampleBatch {
+    return this.#order;
+  }
+
+  stored(): number {
+    let n = 0;
+    for (const g of this.#order) n += g.values.length;
+    return n;
   }
 }
 
@@ -237,55 +273,31 @@ const KEY_SPECIALS = ',= ';
 function parseLine(text: string, s: number, e: number, line: number, st: LineState): void {
   const problems = st.problems;
   const limits = st.limits;
-  const col = (p: number) => `column ${p - s + 1}`;
 
-  // Measurement.
-  let p = scanToken(text, s, e, false);
-  if (p > e) p = e;
-  let measurement = text.slice(s, p);
-  if (sawEscape) measurement = unescapeToken(measurement, MEASUREMENT_SPECIALS);
-  if (measurement === '') {
-    problems.add(
-      line,
-      'measurement',
-      `the line starts with ${JSON.stringify(text[s])}: the measurement is missing`,
-    );
-    return;
+  // The head (measurement and tags) ends at the first unescaped space. Lines repeat heads, so a
+  // head seen before is looked up by its text instead of parsed and validated again.
+  let headEnd = s;
+  while (headEnd < e) {
+    const c = text.charCodeAt(headEnd);
+    if (c === BACKSLASH) headEnd += 2;
+    else if (c === SPACE || c === TAB) break;
+    else headEnd++;
   }
-
-  // Tags.
-  const tagNames: string[] = [];
-  const tagValues: string[] = [];
-  let sorted = true;
-  while (p < e && text.charCodeAt(p) === COMMA) {
-    const ks = p + 1;
-    p = Math.min(scanToken(text, ks, e, true), e);
-    let key = text.slice(ks, p);
-    if (sawEscape) key = unescapeToken(key, KEY_SPECIALS);
-    if (p >= e || text.charCodeAt(p) !== EQUALS) {
-      problems.add(
-        line,
-        key === '' ? 'tags' : `tags.${key}`,
-        `expected "=" after tag key ${JSON.stringify(key)} (${col(p)})`,
-      );
-      return;
+  if (headEnd > e) headEnd = e;
+  const head = text.slice(s, headEnd);
+  let lg = st.heads.get(head);
+  let ok = true;
+  if (lg === undefined) {
+    const parsed = parseHead(text, s, headEnd, line, st);
+    if (parsed === undefined) return; // a syntax error, reported
+    if (parsed === false)
+      ok = false; // bad names, reported; go on to find field problems
+    else {
+      lg = parsed;
+      st.heads.set(head, lg);
     }
-    const vs = p + 1;
-    p = Math.min(scanToken(text, vs, e, false), e);
-    let value = text.slice(vs, p);
-    if (sawEscape) value = unescapeToken(value, KEY_SPECIALS);
-    if (value === '') {
-      problems.add(
-        line,
-        `tags.${key}`,
-        `tag ${JSON.stringify(key)} has an empty value (${col(vs)})`,
-      );
-      return;
-    }
-    if (tagNames.length > 0 && key <= (tagNames[tagNames.length - 1] as string)) sorted = false;
-    tagNames.push(key);
-    tagValues.push(value);
   }
+  let p = headEnd;
   if (p >= e) {
     problems.add(
       line,
@@ -297,10 +309,11 @@ function parseLine(text: string, s: number, e: number, line: number, st: LineSta
   while (p < e && isSpace(text.charCodeAt(p))) p++;
 
   // Fields.
-  const fieldKeys: string[] = [];
-  const fieldValues: number[] = [];
+  const fieldKeys = FIELD_KEYS;
+  const fieldValues = FIELD_VALUES;
+  fieldKeys.length = 0;
+  fieldValues.length = 0;
   let strings = 0;
-  let ok = true;
   for (;;) {
     const ks = p;
     p = Math.min(scanToken(text, ks, e, true), e);
@@ -308,14 +321,19 @@ function parseLine(text: string, s: number, e: number, line: number, st: LineSta
     if (sawEscape) key = unescapeToken(key, KEY_SPECIALS);
     const where = key === '' ? 'fields' : `fields.${key}`;
     if (p >= e || text.charCodeAt(p) !== EQUALS) {
-      problems.add(line, where, `expected "=" after field key ${JSON.stringify(key)} (${col(p)})`);
+      problems.add(
+        line,
+        where,
+        `expected "=" after field key ${JSON.stringify(key)} (column ${p - s + 1})`,
+      );
       return;
     }
     if (key === '') {
-      problems.add(line, where, `a field key is empty (${col(ks)})`);
+      problems.add(line, where, `a field key is empty (column ${ks - s + 1})`);
       return;
     }
     p++;
+    let value: number;
     if (p < e && text.charCodeAt(p) === QUOTE) {
       // String field: up to the next unescaped double quote. Skipped, so not unescaped.
       const qs = p;
@@ -330,33 +348,34 @@ function parseLine(text: string, s: number, e: number, line: number, st: LineSta
         problems.add(
           line,
           where,
-          `the string value of field ${JSON.stringify(key)} has no closing quote (${col(qs)})`,
+          `the string value of field ${JSON.stringify(key)} has no closing quote (column ${qs - s + 1})`,
         );
         return;
       }
       p++;
       strings++;
-      if (fieldKeys.includes(key)) {
-        problems.add(line, where, `field ${JSON.stringify(key)} appears more than once`);
-        ok = false;
-      }
-      fieldKeys.push(key);
-      fieldValues.push(Number.NaN); // marks a string field
+      value = Number.NaN; // marks a string field
     } else {
       const vs = p;
       p = Math.min(scanToken(text, vs, e, false), e);
-      const raw = text.slice(vs, p);
-      const v = parseFieldValue(raw);
+      const v = parseFieldValue(text, vs, p);
       if (typeof v === 'string') {
-        problems.add(line, where, `${v} (${col(vs)})`);
+        problems.add(line, where, `${v} (column ${vs - s + 1})`);
         ok = false;
-      } else if (fieldKeys.includes(key)) {
+        value = 0;
+      } else {
+        value = v;
+      }
+    }
+    for (let i = 0; i < fieldKeys.length; i++) {
+      if (fieldKeys[i] === key) {
         problems.add(line, where, `field ${JSON.stringify(key)} appears more than once`);
         ok = false;
+        break;
       }
-      fieldKeys.push(key);
-      fieldValues.push(typeof v === 'number' ? v : 0);
     }
+    fieldKeys.push(key);
+    fieldValues.push(value);
     if (p < e && text.charCodeAt(p) === COMMA) {
       p++;
       continue;
@@ -365,49 +384,44 @@ function parseLine(text: string, s: number, e: number, line: number, st: LineSta
   }
 
   // Timestamp.
-  let timestampMs = st.limits.nowMs;
+  let timestampMs = limits.nowMs;
   while (p < e && isSpace(text.charCodeAt(p))) p++;
   if (p < e) {
     const ts0 = p;
     while (p < e && !isSpace(text.charCodeAt(p))) p++;
-    const raw = text.slice(ts0, p);
+    const ts1 = p;
     while (p < e && isSpace(text.charCodeAt(p))) p++;
     if (p < e) {
       problems.add(
         line,
         'line',
-        `unexpected text after the timestamp (${col(p)}); escape spaces in names with a backslash`,
+        `unexpected text after the timestamp (column ${p - s + 1}); escape spaces in names with a backslash`,
       );
       return;
     }
-    const ms = timestampToMs(raw, st.precision);
+    const ms = timestampToMs(text, ts0, ts1, st.precision);
     if (ms === undefined) {
       problems.add(
         line,
         'timestamp',
-        `timestamp must be an integer number of ${UNIT_NAME[st.precision]} since the epoch (precision=${st.precision}), got ${JSON.stringify(raw)}`,
+        `timestamp must be an integer number of ${UNIT_NAME[st.precision]} since the epoch (precision=${st.precision}), got ${JSON.stringify(text.slice(ts0, ts1))}`,
       );
       return;
     }
     if (ms < st.minMs || ms > st.maxMs) {
-      const shown = `${raw} (${isoOrRaw(ms)}, precision=${st.precision})`;
+      const shown = `${text.slice(ts0, ts1)} (${isoOrRaw(ms)}, precision=${st.precision})`;
       problems.add(line, 'timestamp', checkTimeWindow(ms, shown, limits) as string);
       ok = false;
     }
     timestampMs = ms;
   }
 
-  // Names and limits.
-  if (!METRIC_NAME_RE.test(measurement)) {
-    problems.add(
-      line,
-      'measurement',
-      `measurement ${JSON.stringify(measurement)} cannot be a metric name: use letters, digits, '_', ':' and '.', not starting with a digit or '.'`,
-    );
-    ok = false;
-  }
-  for (let i = 0; i < fieldKeys.length; i++) {
+  // Field keys become part of metric names; each is checked once per head.
+  const measurement = lg === undefined ? '' : lg.measurement;
+  for (let i = 0; lg !== undefined && i < fieldKeys.length; i++) {
     const key = fieldKeys[i] as string;
+    // String fields are skipped, so their keys do not matter.
+    if (lg.fields.has(key) || Number.isNaN(fieldValues[i])) continue;
     if (key !== VALUE_FIELD && !FIELD_KEY_RE.test(key)) {
       problems.add(
         line,
@@ -423,6 +437,93 @@ function parseLine(text: string, s: number, e: number, line: number, st: LineSta
       );
       ok = false;
     }
+  }
+  st.samples += fieldKeys.length - strings;
+  st.skipped += strings;
+  if (!ok || lg === undefined || st.samples > limits.maxItemsPerBatch) return;
+
+  for (let i = 0; i < fieldKeys.length; i++) {
+    const v = fieldValues[i] as number;
+    if (Number.isNaN(v)) continue; // a string field
+    const key = fieldKeys[i] as string;
+    let g = lg.fields.get(key);
+    if (g === undefined) {
+      g = st.series(key, lg, line);
+      lg.fields.set(key, g);
+    }
+    g.timestampsMs.push(timestampMs);
+    g.values.push(v);
+  }
+}
+
+/**
+ * Parses and validates a head (measurement and tags) in [s, e). Returns the head's group, false
+ * when names or limits are bad (reported; the caller goes on to check the fields), or undefined
+ * on a syntax error (reported; nothing more can be read from the line).
+ */
+function parseHead(
+  text: string,
+  s: number,
+  e: number,
+  line: number,
+  st: LineState,
+): LineGroup | false | undefined {
+  const problems = st.problems;
+  const limits = st.limits;
+
+  let p = Math.min(scanToken(text, s, e, false), e);
+  let measurement = text.slice(s, p);
+  if (sawEscape) measurement = unescapeToken(measurement, MEASUREMENT_SPECIALS);
+  if (measurement === '') {
+    problems.add(
+      line,
+      'measurement',
+      `the line starts with ${JSON.stringify(text[s])}: the measurement is missing`,
+    );
+    return undefined;
+  }
+
+  const tagNames: string[] = [];
+  const tagValues: string[] = [];
+  let sorted = true;
+  while (p < e && text.charCodeAt(p) === COMMA) {
+    const ks = p + 1;
+    p = Math.min(scanToken(text, ks, e, true), e);
+    let key = text.slice(ks, p);
+    if (sawEscape) key = unescapeToken(key, KEY_SPECIALS);
+    if (p >= e || text.charCodeAt(p) !== EQUALS) {
+      problems.add(
+        line,
+        key === '' ? 'tags' : `tags.${key}`,
+        `expected "=" after tag key ${JSON.stringify(key)} (column ${p - s + 1})`,
+      );
+      return undefined;
+    }
+    const vs = p + 1;
+    p = Math.min(scanToken(text, vs, e, false), e);
+    let value = text.slice(vs, p);
+    if (sawEscape) value = unescapeToken(value, KEY_SPECIALS);
+    if (value === '') {
+      problems.add(
+        line,
+        `tags.${key}`,
+        `tag ${JSON.stringify(key)} has an empty value (column ${vs - s + 1})`,
+      );
+      return undefined;
+    }
+    if (tagNames.length > 0 && key <= (tagNames[tagNames.length - 1] as string)) sorted = false;
+    tagNames.push(key);
+    tagValues.push(value);
+  }
+
+  let ok = true;
+  if (!METRIC_NAME_RE.test(measurement)) {
+    problems.add(
+      line,
+      'measurement',
+      `measurement ${JSON.stringify(measurement)} cannot be a metric name: use letters, digits, '_', ':' and '.', not starting with a digit or '.'`,
+    );
+    ok = false;
   }
   if (tagNames.length > limits.maxTagCount) {
     problems.add(
@@ -440,32 +541,40 @@ function parseLine(text: string, s: number, e: number, line: number, st: LineSta
       ok = false;
     }
   }
-  st.samples += fieldKeys.length - strings;
-  st.skipped += strings;
-  if (!ok || st.samples > limits.maxItemsPerBatch) return;
+  if (!ok) return false;
 
-  // Series: labels sorted by name, and the identity key shared by all fields of the line.
-  let order: number[] | undefined;
-  if (!sorted) {
-    order = tagNames.map((_, i) => i);
-    order.sort((a, b) => ((tagNames[a] as string) < (tagNames[b] as string) ? -1 : 1));
-  }
+  // Labels sorted by name, and the sorted-tags part of the series identity.
+  const order = tagNames.map((_, i) => i);
+  if (!sorted) order.sort((a, b) => ((tagNames[a] as string) < (tagNames[b] as string) ? -1 : 1));
   const labels: Record<string, string> = {};
   let tagKey = '';
-  for (let k = 0; k < tagNames.length; k++) {
-    const i = order === undefined ? k : (order[k] as number);
-    const name = tagNames[i] as string;
-    const value = tagValues[i] as string;
-    labels[name] = value;
-    tagKey = appendLabelKey(tagKey, name, value);
+  for (const i of order) {
+    labels[tagNames[i] as string] = tagValues[i] as string;
+    tagKey = appendLabelKey(tagKey, tagNames[i] as string, tagValues[i] as string);
   }
-  for (let i = 0; i < fieldKeys.length; i++) {
-    const v = fieldValues[i] as number;
-    if (Number.isNaN(v)) continue; // a string field
-    const metric = metricName(measurement, fieldKeys[i] as string);
-    st.grouper.addKeyed(metricKey(metric) + tagKey, metric, labels, timestampMs, v, line, true);
-  }
+  return { measurement, labels, tagKey, fields: new Map() };
 }
+
+/** Samples of one series, as they accumulate. */
+interface Group {
+  readonly metric: string;
+  readonly labels: Labels;
+  readonly timestampsMs: number[];
+  readonly values: number[];
+  readonly item: number;
+}
+
+/** All series of one head (measurement + tag set), by field key. */
+interface LineGroup {
+  readonly measurement: string;
+  readonly labels: Labels;
+  /** The sorted-tags part of the identity key. */
+  readonly tagKey: string;
+  readonly fields: Map<string, Group>;
+}
+
+const FIELD_KEYS: string[] = [];
+const FIELD_VALUES: number[] = [];
 
 /** Field keys follow `measurement_` in a metric name, so they may start with a digit. */
 const FIELD_KEY_RE = /^[a-zA-Z0-9_:.]+$/;
@@ -504,45 +613,67 @@ const UINT64_MAX = '18446744073709551615';
  * rounded to the nearest float64, as every stored value is a float64; beyond int64/uint64 range
  * they are rejected, as InfluxDB does.
  */
-function parseFieldValue(raw: string): number | string {
-  const n = raw.length;
+function parseFieldValue(text: string, vs: number, ve: number): number | string {
+  const n = ve - vs;
   if (n === 0) return 'the field value is missing';
-  const last = raw.charCodeAt(n - 1);
+  const first = text.charCodeAt(vs);
+  const last = text.charCodeAt(ve - 1);
   if (last === 105 /* i */ || last === 117 /* u */) {
     const unsigned = last === 117;
-    const neg = raw.charCodeAt(0) === MINUS;
-    const digits = raw.slice(neg ? 1 : 0, n - 1);
-    if (digits === '' || !isDigits(digits) || (unsigned && neg)) {
-      return `${JSON.stringify(raw)} is not a valid ${unsigned ? 'unsigned integer (digits then u)' : 'integer (digits then i)'}`;
+    const neg = first === MINUS;
+    const from = neg ? vs + 1 : vs;
+    let v = 0;
+    let digits = 0;
+    for (let i = from; i < ve - 1; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) {
+        digits = -1;
+        break;
+      }
+      v = v * 10 + c;
+      digits++;
     }
-    const trimmed = digits.replace(/^0+(?=\d)/, '');
-    const limit = unsigned ? UINT64_MAX : neg ? INT64_MIN_ABS : INT64_MAX;
-    if (trimmed.length > limit.length || (trimmed.length === limit.length && trimmed > limit)) {
-      return `${raw} is out of the ${unsigned ? 'uint64' : 'int64'} range`;
+    if (digits <= 0 || (unsigned && neg)) {
+      const raw = JSON.stringify(text.slice(vs, ve));
+      return `${raw} is not a valid ${unsigned ? 'unsigned integer (digits then u)' : 'integer (digits then i)'}`;
     }
-    return Number(raw.slice(0, n - 1));
+    if (digits > 15) {
+      // Beyond 15 digits the running sum may be inexact: check the range on the digits, and
+      // let Number() round to the nearest float64.
+      const trimmed = text.slice(from, ve - 1).replace(/^0+(?=\d)/, '');
+      const limit = unsigned ? UINT64_MAX : neg ? INT64_MIN_ABS : INT64_MAX;
+      if (trimmed.length > limit.length || (trimmed.length === limit.length && trimmed > limit)) {
+        return `${text.slice(vs, ve)} is out of the ${unsigned ? 'uint64' : 'int64'} range`;
+      }
+      return Number(text.slice(vs, ve - 1));
+    }
+    return neg ? -v : v;
   }
-  switch (raw) {
-    case 't':
-    case 'T':
-    case 'true':
-    case 'True':
-    case 'TRUE':
-      return 1;
-    case 'f':
-    case 'F':
-    case 'false':
-    case 'False':
-    case 'FALSE':
-      return 0;
+  if (first === 116 || first === 84 || first === 102 || first === 70) {
+    // t T f F: booleans
+    switch (text.slice(vs, ve)) {
+      case 't':
+      case 'T':
+      case 'true':
+      case 'True':
+      case 'TRUE':
+        return 1;
+      case 'f':
+      case 'F':
+      case 'false':
+      case 'False':
+      case 'FALSE':
+        return 0;
+    }
   }
-  for (let i = 0; i < n; i++) {
-    const c = raw.charCodeAt(i);
+  for (let i = vs; i < ve; i++) {
+    const c = text.charCodeAt(i);
     // digits . + - e E
     if (!((c >= 48 && c <= 57) || c === 46 || c === 43 || c === MINUS || c === 101 || c === 69)) {
-      return `${JSON.stringify(raw)} is not a number, an integer (1i), an unsigned integer (1u), a boolean or a "string"`;
+      return `${JSON.stringify(text.slice(vs, ve))} is not a number, an integer (1i), an unsigned integer (1u), a boolean or a "string"`;
     }
   }
+  const raw = text.slice(vs, ve);
   const v = Number(raw);
   if (Number.isNaN(v)) {
     return `${JSON.stringify(raw)} is not a number, an integer (1i), an unsigned integer (1u), a boolean or a "string"`;
@@ -551,35 +682,30 @@ function parseFieldValue(raw: string): number | string {
   return v;
 }
 
-function isDigits(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
 /**
  * An integer timestamp in `precision` units to whole ms (sub-ms digits are dropped, i.e. rounded
  * toward negative infinity), or undefined when it is not an integer. Parsed digit by digit, so a
  * 19-digit nanosecond timestamp loses no precision on the way to ms.
  */
-function timestampToMs(raw: string, precision: LineProtocolPrecision): number | undefined {
-  const neg = raw.charCodeAt(0) === MINUS;
-  const from = neg ? 1 : 0;
-  const n = raw.length;
-  if (n === from) return undefined;
-  for (let i = from; i < n; i++) {
-    const c = raw.charCodeAt(i);
+function timestampToMs(
+  text: string,
+  ts0: number,
+  ts1: number,
+  precision: LineProtocolPrecision,
+): number | undefined {
+  const neg = text.charCodeAt(ts0) === MINUS;
+  const from = neg ? ts0 + 1 : ts0;
+  if (ts1 === from) return undefined;
+  for (let i = from; i < ts1; i++) {
+    const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return undefined;
   }
   const drop = UNIT_DROP_DIGITS[precision];
-  const keep = n - from - drop;
+  const keepEnd = Math.max(from, ts1 - drop);
   let whole = 0;
-  for (let i = from; i < from + keep; i++) whole = whole * 10 + (raw.charCodeAt(i) - 48);
+  for (let i = from; i < keepEnd; i++) whole = whole * 10 + (text.charCodeAt(i) - 48);
   let fraction = false;
-  for (let i = Math.max(from, from + keep); i < n; i++)
-    if (raw.charCodeAt(i) !== 48) fraction = true;
+  for (let i = keepEnd; i < ts1; i++) if (text.charCodeAt(i) !== 48) fraction = true;
   const ms = whole * UNIT_MS[precision];
   if (!neg) return ms;
   // Floor for negative values: -1500000 ns is -1.5 ms -> -2 ms.

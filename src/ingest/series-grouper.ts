@@ -37,6 +37,37 @@ export class SeriesGrouper {
     this.#samples++;
   }
 
+  readonly #byRawKey = new Map<string, Group>();
+
+  /**
+   * `add` for labels in whatever order the producer wrote them. `rawKey` must identify metric +
+   * labels in that order (unambiguously); a series first seen under another order is found
+   * through its sorted identity, which is computed once per distinct `rawKey`.
+   */
+  addRaw(
+    rawKey: string,
+    metric: string,
+    labels: Labels,
+    timestampMs: number,
+    value: number,
+    item: number,
+  ): void {
+    let g = this.#byRawKey.get(rawKey);
+    if (g === undefined) {
+      const key = labelsKey(metric, labels);
+      g = this.#groups.get(key);
+      if (g === undefined) {
+        g = { metric, labels: sortLabels(labels), timestampsMs: [], values: [], item };
+        this.#groups.set(key, g);
+      }
+      this.#byRawKey.set(rawKey, g);
+    }
+    if (!Array.isArray(g.timestampsMs) || !Array.isArray(g.values)) toArrays(g);
+    (g.timestampsMs as number[]).push(timestampMs);
+    (g.values as number[]).push(value);
+    this.#samples++;
+  }
+
   /** `add` with the identity computed by the caller (see `addSeriesKeyed`). */
   addKeyed(
     key: string,
