@@ -130,7 +130,8 @@ export async function buildKpiReport(
 ): Promise<{ report: KpiReport; everSeen: boolean }> {
   const data = await loadSubject(store, subject, fromMs, toMs);
   return {
-    report: { subject, fromMs, toMs, kpis: computeKpis(data.input, options) },
+    // Reported as inclusive bounds, as everywhere else in the API ([fromMs, toMs - 1]).
+    report: { subject, fromMs, toMs: toMs - 1, kpis: computeKpis(data.input, options) },
     everSeen: data.everSeen,
   };
 }
