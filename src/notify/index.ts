@@ -47,6 +47,12 @@ export {
   emailSubject,
   type SmtpOptions,
 } from './email.ts';
+export {
+  ALERT_SEVERITY_MAP,
+  type FromAlertsOptions,
+  groupDedupKey,
+  notificationFromGroup,
+} from './from-alerts.ts';
 export type { FetchFn } from './http-post.ts';
 export {
   checkNotification,

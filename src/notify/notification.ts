@@ -3,9 +3,9 @@
  * What a notification is: one alert or incident event, already rendered for people. The alerting
  * and incident code produce these; every channel formats the same value its own way.
  *
- * NOTE(notify): this type lives here, not in contract/, because no contract type for alerts
- * existed when the notifiers were written. If contract/alert.ts gains an alert event type, map
- * it to `Notification` in app/ (or move this type there) — channels only depend on this shape.
+ * NOTE(notify): contract/alert.ts holds alerting's own shapes (Alert, NotificationGroup with
+ * critical|warning|info severities). This type is the rendered message the channels send, for
+ * alert groups and incident events alike; from-alerts.ts maps a NotificationGroup onto it.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
