@@ -105,6 +105,7 @@ export function defaultRules(): AlertRule[] {
 /**
  * A firing ServiceDown (or any rule named like `*Absent*`) for service X mutes X's latency
  * alerts: threshold rules with `Latency` in their name and burn alerts of the `latency` SLO.
+ * A burn page of an SLO mutes the burn ticket of the same SLO and service (the page says it).
  */
 export function defaultInhibitRules(): InhibitRule[] {
   const source = [
@@ -120,6 +121,11 @@ export function defaultInhibitRules(): InhibitRule[] {
       sourceMatchers: source,
       targetMatchers: [{ name: 'slo', op: '=~', value: '.*[Ll]atency.*' }],
       equal: [SERVICE_LABEL],
+    },
+    {
+      sourceMatchers: [{ name: 'alertname', op: '=', value: 'SLOBurnPage' }],
+      targetMatchers: [{ name: 'alertname', op: '=', value: 'SLOBurnTicket' }],
+      equal: [SERVICE_LABEL, 'slo'],
     },
   ];
 }

@@ -95,3 +95,9 @@ export {
   type Template,
   type TemplateContext,
 } from './template.ts';
+export {
+  type AlertingRuntimeState,
+  type AlertingTickResult,
+  alertingTick,
+  emptyAlertingRuntimeState,
+} from './tick.ts';
