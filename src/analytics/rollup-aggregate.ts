@@ -61,6 +61,8 @@ export class RangeAggregator {
   readonly #nb: number;
   readonly #groups: Array<GroupAcc | undefined> = [];
   readonly #q: number | undefined;
+  /** A released accumulator, reused by the next group (per-series queries). */
+  #free: GroupAcc | null = null;
 
   constructor(spec: BucketSpec) {
     if (!(spec.stepMs > 0)) throw new RangeError(`stepMs must be > 0, got ${spec.stepMs}`);
@@ -72,6 +74,15 @@ export class RangeAggregator {
 
   #acc(group: number): GroupAcc {
     let g = this.#groups[group];
+    if (g === undefined && this.#free !== null) {
+      g = this.#free;
+      this.#free = null;
+      g.count.fill(0);
+      g.value.fill(this.#spec.agg === 'min' ? Number.POSITIVE_INFINITY : this.#spec.agg === 'max' ? Number.NEGATIVE_INFINITY : 0);
+      g.exact?.fill(null);
+      g.sketch?.fill(null);
+      this.#groups[group] = g;
+    }
     if (g === undefined) {
       const nb = this.#nb;
       const value = new Float64Array(nb);
@@ -109,7 +120,8 @@ export class RangeAggregator {
         continue;
       }
       const bucket = Math.floor(start / stepMs);
-      const b = bucket - b0;
+      // Small integer index (buckets since the first one) keeps element access on the fast path.
+      const b = (bucket - b0) | 0;
       const n = s.count[i] as number;
       g.count[b] = (g.count[b] as number) + n;
       switch (agg) {
@@ -164,7 +176,10 @@ export class RangeAggregator {
     this.#groups[group] = undefined;
     if (g === undefined) return [];
     const { stepMs, agg } = this.#spec;
-    const out: Point[] = [];
+    let points = 0;
+    for (let b = 0; b < this.#nb; b++) if ((g.count[b] as number) > 0) points++;
+    const out: Point[] = new Array(points);
+    let o = 0;
     const seconds = stepMs / 1000;
     for (let b = 0; b < this.#nb; b++) {
       const n = g.count[b] as number;
@@ -173,18 +188,18 @@ export class RangeAggregator {
       const v = g.value[b] as number;
       switch (agg) {
         case 'avg':
-          out.push([ts, v / n]);
+          out[o++] = [ts, v / n];
           break;
         case 'count':
-          out.push([ts, n]);
+          out[o++] = [ts, n];
           break;
         case 'rate':
-          out.push([ts, v / seconds]);
+          out[o++] = [ts, v / seconds];
           break;
         case 'sum':
         case 'min':
         case 'max':
-          out.push([ts, v]);
+          out[o++] = [ts, v];
           break;
         default: {
           const q = this.#q as number;
@@ -198,10 +213,12 @@ export class RangeAggregator {
             if (exact) for (const x of exact) sketch.add(x);
             value = sketch.quantile(q);
           }
-          if (value !== null) out.push([ts, value]);
+          if (value !== null) out[o++] = [ts, value];
         }
       }
     }
+    this.#free = g;
+    out.length = o;
     return out;
   }
 

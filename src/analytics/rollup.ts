@@ -14,39 +14,58 @@ import type { QuantileSketch } from './sketch.ts';
 /** Length of a stored rollup interval. */
 export const ROLLUP_MS = 60_000;
 
-/** One series' slots in time order, column by column (a column may be empty if not needed). */
-export interface SlotColumns {
-  length: number;
+/**
+ * One series' slots in time order, column by column in growable typed arrays (a column the
+ * aggregation does not read may be left stale). Reused across series with `reset()`.
+ */
+export class SlotColumns {
+  length = 0;
   /** Start of each slot (ms). A slot starting before the query's fromMs is look-back only. */
-  startMs: number[];
-  count: number[];
-  sum: number[];
-  min: number[];
-  max: number[];
-  first: number[];
-  last: number[];
+  startMs: Float64Array = new Float64Array(64);
+  count: Float64Array = new Float64Array(64);
+  sum: Float64Array = new Float64Array(64);
+  min: Float64Array = new Float64Array(64);
+  max: Float64Array = new Float64Array(64);
+  first: Float64Array = new Float64Array(64);
+  last: Float64Array = new Float64Array(64);
   /** Counter increase over consecutive pairs inside the slot. */
-  inc: number[];
+  inc: Float64Array = new Float64Array(64);
   /** Exact values of raw slots (null for sketched slots); only for quantile queries. */
-  exact: Array<Float64Array | null>;
+  exact: Array<Float64Array | null> = [];
   /** Sketches of rollup slots (null for raw slots); only for quantile queries. */
-  sketch: Array<QuantileSketch | null>;
+  sketch: Array<QuantileSketch | null> = [];
+
+  reset(): void {
+    this.length = 0;
+    if (this.exact.length > 0) this.exact = [];
+    if (this.sketch.length > 0) this.sketch = [];
+  }
+
+  /** Makes room for one more slot and returns its index. */
+  push(): number {
+    if (this.length === this.startMs.length) this.#grow(this.length * 2);
+    return this.length++;
+  }
+
+  #grow(cap: number): void {
+    const g = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.startMs = g(this.startMs);
+    this.count = g(this.count);
+    this.sum = g(this.sum);
+    this.min = g(this.min);
+    this.max = g(this.max);
+    this.first = g(this.first);
+    this.last = g(this.last);
+    this.inc = g(this.inc);
+  }
 }
 
 export function emptySlots(): SlotColumns {
-  return {
-    length: 0,
-    startMs: [],
-    count: [],
-    sum: [],
-    min: [],
-    max: [],
-    first: [],
-    last: [],
-    inc: [],
-    exact: [],
-    sketch: [],
-  };
+  return new SlotColumns();
 }
 
 /** The increase of a counter from `prev` to `cur`: a drop is a reset to zero. */
@@ -101,7 +120,7 @@ export function rawSlots(
       prev = v;
       j++;
     }
-    const n = out.length++;
+    const n = out.push();
     out.startMs[n] = slotStart;
     out.count[n] = j - i;
     if (needs.sum) out.sum[n] = sum;

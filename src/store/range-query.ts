@@ -76,9 +76,10 @@ export function executeRange<S extends { readonly labels: Labels }>(
   };
   const agg = new RangeAggregator(spec);
   const out: Array<{ key: string; labels: Labels; points: RangeSeries['points'] }> = [];
+  const slots = emptySlots();
   if (q.groupBy === undefined) {
     for (const s of series) {
-      const slots = emptySlots();
+      slots.reset();
       fill(s, request, slots);
       agg.add(0, slots);
       const points = agg.take(0);
@@ -94,7 +95,7 @@ export function executeRange<S extends { readonly labels: Labels }>(
         g = { index: groups.size, labels };
         groups.set(key, g);
       }
-      const slots = emptySlots();
+      slots.reset();
       fill(s, request, slots);
       agg.add(g.index, slots);
     }

@@ -4,7 +4,7 @@
  * bit-packing of unsigned integers up to 2^53 and Elias-gamma codes. Layouts:
  * docs/formats/chunk.md.
  */
-import { DecodeError } from './bytes.ts';
+import { type ByteWriter, DecodeError } from './bytes.ts';
 
 const TWO_32 = 4_294_967_296;
 
@@ -71,6 +71,21 @@ export class BitWriter {
     if (this.#n > 0) this.write(0, 8 - this.#n);
     return this.#buf.slice(0, this.#len);
   }
+
+  /** Pads to a byte boundary, appends the bytes to `w`, resets; returns the byte count. */
+  flushTo(w: ByteWriter): number {
+    if (this.#n > 0) this.write(0, 8 - this.#n);
+    const n = this.#len;
+    w.bytes(this.#buf.subarray(0, n));
+    this.reset();
+    return n;
+  }
+
+  reset(): void {
+    this.#len = 0;
+    this.#acc = 0;
+    this.#n = 0;
+  }
 }
 
 export class BitReader {
@@ -114,6 +129,79 @@ export class BitReader {
     return this.read(1);
   }
 
+  /** The 32 bits starting at byte `byte` (zero past the end). */
+  #word(byte: number): number {
+    const buf = this.#buf;
+    if (byte + 4 <= this.#end) {
+      return (
+        (((buf[byte] as number) << 24) |
+          ((buf[byte + 1] as number) << 16) |
+          ((buf[byte + 2] as number) << 8) |
+          (buf[byte + 3] as number)) >>>
+        0
+      );
+    }
+    let w = 0;
+    for (let k = 0; k < 4; k++)
+      w = w * 256 + (byte + k < this.#end ? (buf[byte + k] as number) : 0);
+    return w;
+  }
+
+  #seek(bp: number): void {
+    const rem = bp & 7;
+    if (rem === 0) {
+      this.#pos = bp >>> 3;
+      this.#acc = 0;
+      this.#n = 0;
+    } else {
+      this.#pos = (bp >>> 3) + 1;
+      this.#n = 8 - rem;
+      this.#acc = (this.#buf[bp >>> 3] as number) & ((1 << this.#n) - 1);
+    }
+  }
+
+  /**
+   * Decodes `packUInts` groups into out[from..to): the hot loop of every column decode, with
+   * absolute bit positions and one 32-bit window per value instead of per-bit state.
+   */
+  unpackGroups(out: Float64Array | number[], from: number, to: number): void {
+    const buf = this.#buf;
+    const end = this.#end;
+    const endBits = end * 8;
+    let bp = this.#pos * 8 - this.#n;
+    for (let g = from; g < to; g += PACK_GROUP) {
+      const stop = Math.min(to, g + PACK_GROUP);
+      if (bp + 6 > endBits) throw new DecodeError('bit stream ended early');
+      const width = (this.#word(bp >>> 3) >>> (26 - (bp & 7))) & 63;
+      bp += 6;
+      if (width > 53) throw new DecodeError(`bit width ${width} > 53`);
+      if (bp + (stop - g) * width > endBits) throw new DecodeError('bit stream ended early');
+      if (width === 0) {
+        for (let i = g; i < stop; i++) out[i] = 0;
+      } else if (width <= 25) {
+        const mask = width === 25 ? 0x1ffffff : (1 << width) - 1;
+        const safe = end - 4;
+        for (let i = g; i < stop; i++, bp += width) {
+          const byte = bp >>> 3;
+          const word =
+            byte <= safe
+              ? (((buf[byte] as number) << 24) |
+                  ((buf[byte + 1] as number) << 16) |
+                  ((buf[byte + 2] as number) << 8) |
+                  (buf[byte + 3] as number)) >>>
+                0
+              : this.#word(byte);
+          out[i] = (word >>> (32 - width - (bp & 7))) & mask;
+        }
+      } else {
+        this.#seek(bp);
+        for (let i = g; i < stop; i++) out[i] = this.readBig(width);
+        bp = this.#pos * 8 - this.#n;
+      }
+    }
+    this.#seek(bp);
+  }
+
   gamma(): number {
     let n = 0;
     while (this.read(1) === 0) {
@@ -135,6 +223,8 @@ export function zigzag(v: number): number {
 }
 
 export function unzigzag(u: number): number {
+  // Integer ops for the common case; `%` on doubles is a slow path in V8.
+  if (u < 2147483648) return (u & 1) === 0 ? u >>> 1 : -((u >>> 1) + 1);
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
 
@@ -164,12 +254,5 @@ export function unpackUInts(
   from: number,
   to: number,
 ): void {
-  for (let g = from; g < to; g += PACK_GROUP) {
-    const end = Math.min(to, g + PACK_GROUP);
-    const width = r.read(6);
-    if (width > 53) throw new DecodeError(`bit width ${width} > 53`);
-    if (width === 0) for (let i = g; i < end; i++) out[i] = 0;
-    else if (width <= 32) for (let i = g; i < end; i++) out[i] = r.read(width);
-    else for (let i = g; i < end; i++) out[i] = r.readBig(width);
-  }
+  r.unpackGroups(out, from, to);
 }

@@ -85,6 +85,10 @@ export class ByteWriter {
     this.#view.setUint32(at, v, true);
   }
 
+  reset(): void {
+    this.length = 0;
+  }
+
   /** A view of the bytes written so far (shares memory with the writer). */
   view(): Uint8Array {
     return this.#buf.subarray(0, this.length);

@@ -56,15 +56,17 @@ export function encodeChunk(
 ): Uint8Array {
   const n = to - from;
   const e = decimalExponent(vals, from, to);
-  const w = new ByteWriter(32 + n * 3);
+  const w = scratchBytes;
+  w.reset();
   w.u8(CHUNK_VERSION);
   w.u8(e >= 0 ? VALUES_DECIMAL : VALUES_XOR);
   w.uvarint(n);
   if (n > 0) w.varint(ts[from] as number);
   if (n > 1) w.uvarint((ts[from + 1] as number) - (ts[from] as number));
-  const bw = new BitWriter(16 + n);
+  const bw = scratchBits;
+  bw.reset();
   if (n > 2) {
-    const dod = new Float64Array(n - 2);
+    const dod = scratchFloats(n);
     let prevDelta = (ts[from + 1] as number) - (ts[from] as number);
     for (let i = 2; i < n; i++) {
       const d = (ts[from + i] as number) - (ts[from + i - 1] as number);
@@ -79,7 +81,7 @@ export function encodeChunk(
     let prev = n > 0 ? Math.round((vals[from] as number) * p) : 0;
     if (n > 0) w.varint(prev);
     if (n > 1) {
-      const deltas = new Float64Array(n - 1);
+      const deltas = scratchFloats(n);
       for (let i = 1; i < n; i++) {
         const m = Math.round((vals[from + i] as number) * p);
         deltas[i - 1] = zigzag(m - prev);
@@ -90,9 +92,20 @@ export function encodeChunk(
   } else {
     writeXor(bw, vals, from, to);
   }
-  w.bytes(bw.finish());
+  bw.flushTo(w);
   w.u32(crc32(w.view()));
   return w.finish();
+}
+
+// Encoders run to completion synchronously, so one set of scratch buffers serves them all.
+const scratchBytes = new ByteWriter(1 << 16);
+const scratchBits = new BitWriter(1 << 16);
+let scratch = new Float64Array(1024);
+
+/** A shared scratch array of at least n numbers (valid until the next call). */
+export function scratchFloats(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
+  return scratch;
 }
 
 /** Decodes a chunk, verifying its CRC32; throws DecodeError on any mismatch. */

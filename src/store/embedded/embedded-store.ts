@@ -24,6 +24,7 @@ import {
 } from '../../contract/index.ts';
 import { executeRange } from '../range-query.ts';
 import type { AppendOptions, AppendResult, Store, StoreStats } from '../store.ts';
+import { BlockCache } from './block-cache.ts';
 import { listSegments, loadSegment, readBytesAt } from './block-reader.ts';
 import { type SegmentSeriesEntry, segmentName, writeSegment } from './block-writer.ts';
 import type { ChunkRef, RollupRef, SegmentHandle } from './chunk-ref.ts';
@@ -37,7 +38,12 @@ import {
 } from './options.ts';
 import { labelValues, matchSeries, querySeries, type RawRange, selectPoints } from './query.ts';
 import { applyRetention } from './retention.ts';
-import { decodeRollupColumns, encodeRollupPage, mergeRollups } from './rollup-codec.ts';
+import {
+  type DecodedRollups,
+  decodeRollupColumns,
+  encodeRollupPage,
+  mergeRollups,
+} from './rollup-codec.ts';
 import { type MemSeries, SeriesRegistry } from './series.ts';
 import {
   encodeSeriesIndex,
@@ -46,7 +52,7 @@ import {
   writeFileAtomic,
 } from './series-index.ts';
 import { readRaw } from './series-reader.ts';
-import { fillSlots, scratchFor, usesRollups } from './slots.ts';
+import { type DecodedCache, fillSlots, scratchFor, usesRollups } from './slots.ts';
 import {
   decodeBatchPayload,
   encodeBatchRecord,
@@ -59,9 +65,26 @@ import {
   walDir,
 } from './wal.ts';
 
+/** Persisted rollup pages cover at most one aligned window of this length. */
+const PAGE_WINDOW_MS = 6 * 3_600_000;
+
 interface Resolved {
   readonly series: MemSeries | null;
   readonly def: WalSeriesDef | null;
+}
+
+/**
+ * An identity key in the labels' own order. Separators are control characters that label
+ * names cannot contain, and values are length-prefixed, so two different series never collide;
+ * one series may have several (one per label order seen), all mapping to it.
+ */
+function fastKey(metric: string, labels: Labels): string {
+  let k = metric;
+  for (const n in labels) {
+    const v = labels[n] as string;
+    k += `\u0001${n}\u0002${v.length}\u0002${v}`;
+  }
+  return k;
 }
 
 export class EmbeddedStore implements Store {
@@ -80,6 +103,10 @@ export class EmbeddedStore implements Store {
   #mutex: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setInterval> | null = null;
   readonly #seal: SealContext;
+  readonly #cache: BlockCache;
+  readonly #decoded: DecodedCache;
+  /** Unsorted label concatenation -> series: skips sorting and escaping for known series. */
+  readonly #fastKeys = new Map<string, MemSeries>();
 
   constructor(options: EmbeddedStoreOptions) {
     const d = defaultEmbeddedStoreOptions();
@@ -90,8 +117,14 @@ export class EmbeddedStore implements Store {
       chunkSamples: options.chunkSamples ?? (d.chunkSamples as number),
       walCheckpointBytes: options.walCheckpointBytes ?? (d.walCheckpointBytes as number),
       maintenanceIntervalMs: options.maintenanceIntervalMs ?? (d.maintenanceIntervalMs as number),
+      cacheBytes: options.cacheBytes ?? (d.cacheBytes as number),
     };
     this.#log = options.logger ?? noopLogger;
+    this.#cache = new BlockCache(options.cacheBytes ?? (d.cacheBytes as number));
+    this.#decoded = new BlockCache<DecodedRollups>(
+      options.cacheBytes ?? (d.cacheBytes as number),
+      (x) => 24 * x.n + 64,
+    );
     this.#segmentDir = join(options.dataDir, 'segments');
     this.#seal = {
       nextSeq: () => this.#nextSeq++,
@@ -104,7 +137,9 @@ export class EmbeddedStore implements Store {
 
   #loadChunk = (ref: ChunkRef | RollupRef): Uint8Array => {
     if (ref.bytes !== null) return ref.bytes;
-    return readBytesAt(ref.segment as SegmentHandle, ref.offset, ref.length);
+    return this.#cache.get(ref, () =>
+      readBytesAt(ref.segment as SegmentHandle, ref.offset, ref.length),
+    );
   };
 
   /** Loads the series index and segment files, then replays the WAL. */
@@ -243,8 +278,15 @@ export class EmbeddedStore implements Store {
           break;
         }
       }
+      const fast = fastKey(s.metric, s.labels);
+      const cached = this.#fastKeys.get(fast);
+      if (cached !== undefined) {
+        out.push({ series: cached, def: null });
+        continue;
+      }
       const key = seriesKey(s.metric, s.labels);
       const existing = this.#registry.byKey.get(key);
+      if (existing !== undefined) this.#fastKeys.set(fast, existing);
       if (existing !== undefined) {
         out.push({ series: existing, def: null });
         continue;
@@ -348,7 +390,7 @@ export class EmbeddedStore implements Store {
     let scratch: ReturnType<typeof scratchFor> | null | undefined;
     return executeRange(query, matched, (s, request, out) => {
       if (scratch === undefined) scratch = usesRollups(request) ? scratchFor(request) : null;
-      fillSlots(s, request, out, this.#read, this.#loadChunk, scratch);
+      fillSlots(s, request, out, this.#read, this.#loadChunk, scratch, this.#decoded);
     });
   }
 
@@ -496,24 +538,39 @@ export class EmbeddedStore implements Store {
     let bytes = 0;
     for (const [partitionMs, bySeries] of [...partitions].sort((a, b) => a[0] - b[0])) {
       const entries: SegmentSeriesEntry[] = [];
-      const replaced = new Map<MemSeries, { old: RollupRef[]; merged: RollupRef | null }>();
+      const replaced = new Map<MemSeries, { old: RollupRef[]; merged: RollupRef[] }>();
       for (const [s, e] of bySeries) {
         let pages = e.pages;
         if (pages.length > 1) {
-          // One page per series and partition: fewer headers and index entries on disk.
-          const cols = mergeRollups(pages.map((p) => decodeRollupColumns(p.bytes as Uint8Array)));
-          const page = encodeRollupPage(cols);
-          const merged: RollupRef = {
-            seq: Math.max(...pages.map((p) => p.seq)),
-            minMinuteMs: cols.minuteMs[0] as number,
-            maxMinuteMs: cols.minuteMs[cols.n - 1] as number,
-            bytes: page,
-            segment: null,
-            offset: 0,
-            length: page.length,
-          };
+          // One page per series and 6-hour window: few headers and index entries on disk, and a
+          // query decodes at most one window it does not need at each end.
+          const windows = new Map<number, RollupRef[]>();
+          for (const p of pages) {
+            const w = Math.floor(p.minMinuteMs / PAGE_WINDOW_MS);
+            const list = windows.get(w);
+            if (list === undefined) windows.set(w, [p]);
+            else list.push(p);
+          }
+          const merged: RollupRef[] = [];
+          for (const group of windows.values()) {
+            if (group.length === 1) {
+              merged.push(group[0] as RollupRef);
+              continue;
+            }
+            const cols = mergeRollups(group.map((p) => decodeRollupColumns(p.bytes as Uint8Array)));
+            const page = encodeRollupPage(cols);
+            merged.push({
+              seq: Math.max(...group.map((p) => p.seq)),
+              minMinuteMs: cols.minuteMs[0] as number,
+              maxMinuteMs: cols.minuteMs[cols.n - 1] as number,
+              bytes: page,
+              segment: null,
+              offset: 0,
+              length: page.length,
+            });
+          }
           replaced.set(s, { old: pages, merged });
-          pages = [merged];
+          pages = merged;
         }
         entries.push({ seriesId: s.id, chunks: e.chunks, pages });
       }
@@ -551,7 +608,7 @@ export class EmbeddedStore implements Store {
       for (const [s, r] of replaced) {
         const old = new Set(r.old);
         s.rollups = s.rollups.filter((p) => !old.has(p));
-        if (r.merged !== null) s.rollups.push(r.merged);
+        s.rollups.push(...r.merged);
         s.rollups.sort((a, b) => a.seq - b.seq);
       }
     }

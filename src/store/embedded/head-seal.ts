@@ -11,7 +11,7 @@ import { ROLLUP_MS } from '../../analytics/index.ts';
 import { encodeChunk } from './chunk-codec.ts';
 import type { ChunkRef, RollupRef } from './chunk-ref.ts';
 import { DAY_MS } from './options.ts';
-import { buildRollups, encodeRollupPage } from './rollup-codec.ts';
+import { allocColumns, buildRollups, encodeRollupPage } from './rollup-codec.ts';
 import type { MemSeries } from './series.ts';
 import { type ChunkLoader, readRaw } from './series-reader.ts';
 
@@ -21,6 +21,9 @@ export interface SealContext {
   /** Called with the bytes of every new chunk and page (memory accounting). */
   onSealed(bytes: number): void;
 }
+
+/** Reused for every seal: the page is encoded before the next seal starts. */
+const scratchColumns = allocColumns(64, 1024);
 
 function floorMinute(t: number): number {
   return Math.floor(t / ROLLUP_MS) * ROLLUP_MS;
@@ -84,7 +87,7 @@ function sealPart(
   if (!overlaps) {
     s.chunks.push(chunk);
     s.sealedCount += j - i;
-    rollups = buildRollups(ts, vals, i, j);
+    rollups = buildRollups(ts, vals, i, j, undefined, scratchColumns);
   } else {
     const before = readRaw(s, lo, hi, ctx.load, false).n;
     s.chunks.push(chunk);
@@ -93,7 +96,14 @@ function sealPart(
     s.sealedCount += chunk.count;
     const touched = new Set<number>();
     for (let x = i; x < j; x++) touched.add(floorMinute(ts[x] as number));
-    rollups = buildRollups(merged.ts, merged.vals, 0, merged.n, (m) => touched.has(m));
+    rollups = buildRollups(
+      merged.ts,
+      merged.vals,
+      0,
+      merged.n,
+      (m) => touched.has(m),
+      scratchColumns,
+    );
   }
   const page = encodeRollupPage(rollups);
   const ref: RollupRef = {

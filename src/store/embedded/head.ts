@@ -96,11 +96,11 @@ export class HeadBuffer {
     return lo;
   }
 
-  /** Removes the first `k` samples (after normalize), shrinking storage when mostly empty. */
+  /** Removes the first `k` samples (after normalize); shrinks storage only when mostly empty. */
   dropFirst(k: number): void {
     const rest = this.n - k;
-    const cap = Math.max(16, rest * 2);
-    if (cap < this.ts.length) {
+    if (this.ts.length > 4096 && rest * 8 < this.ts.length) {
+      const cap = Math.max(256, rest * 2);
       const ts = new Float64Array(cap);
       const vals = new Float64Array(cap);
       ts.set(this.ts.subarray(k, this.n));

@@ -26,6 +26,8 @@ export interface EmbeddedStoreOptions {
   readonly walCheckpointBytes?: number;
   /** Period of the maintenance pass (retention, persistence); 0 disables the timer. */
   readonly maintenanceIntervalMs?: number;
+  /** Memory for cached chunk and rollup bytes read from segment files. */
+  readonly cacheBytes?: number;
 }
 
 export const DAY_MS = 86_400_000;
@@ -38,6 +40,7 @@ export function defaultEmbeddedStoreOptions(): EmbeddedStoreOptions {
     chunkSamples: 120,
     walCheckpointBytes: 256 * 1024 * 1024,
     maintenanceIntervalMs: 60_000,
+    cacheBytes: 64 * 1024 * 1024,
   };
 }
 

@@ -59,12 +59,16 @@ export function buildRollups(
   i0: number,
   i1: number,
   keep?: (minuteMs: number) => boolean,
+  into?: RollupColumns,
 ): RollupColumns {
-  const cap = Math.max(
-    1,
-    Math.min(i1 - i0, Math.ceil(((ts[i1 - 1] ?? 0) - (ts[i0] ?? 0)) / ROLLUP_MS) + 1),
-  );
-  const c = allocColumns(cap, i1 - i0);
+  let c: RollupColumns;
+  if (into !== undefined) {
+    c = into;
+    c.n = 0;
+  } else {
+    const span = Math.ceil(((ts[i1 - 1] ?? 0) - (ts[i0] ?? 0)) / ROLLUP_MS) + 1;
+    c = allocColumns(Math.max(1, Math.min(i1 - i0, span)), i1 - i0);
+  }
   c.exponent = decimalExponent(vals, i0, i1);
   let k = 0;
   let i = i0;
@@ -121,7 +125,8 @@ export function buildRollups(
   return c;
 }
 
-function allocColumns(minutes: number, keys: number): RollupColumns {
+/** Empty columns with room for `minutes` minutes and `keys` sketch keys (they grow). */
+export function allocColumns(minutes: number, keys: number): RollupColumns {
   return {
     n: 0,
     minuteMs: new Float64Array(minutes),
@@ -162,6 +167,14 @@ function growColumns(c: RollupColumns): void {
 
 /** Merges pages into one: for a minute present in several, the later page in the list wins. */
 export function mergeRollups(pages: readonly RollupColumns[]): RollupColumns {
+  let ordered = true;
+  for (let k = 1; k < pages.length; k++) {
+    const a = pages[k - 1] as RollupColumns;
+    const b = pages[k] as RollupColumns;
+    if (b.n > 0 && a.n > 0 && (b.minuteMs[0] as number) <= (a.minuteMs[a.n - 1] as number))
+      ordered = false;
+  }
+  if (ordered) return concatRollups(pages);
   const byMinute = new Map<number, [RollupColumns, number]>();
   let keys = 0;
   let exponent = 0;
@@ -194,6 +207,41 @@ export function mergeRollups(pages: readonly RollupColumns[]): RollupColumns {
   return c;
 }
 
+/** Concatenates pages whose minutes are already ascending and disjoint. */
+function concatRollups(pages: readonly RollupColumns[]): RollupColumns {
+  let minutes = 0;
+  let keys = 0;
+  let exponent = 0;
+  for (const p of pages) {
+    minutes += p.n;
+    keys += p.keyStart[p.n] as number;
+    exponent = p.exponent < 0 || exponent < 0 ? -1 : Math.max(exponent, p.exponent);
+  }
+  const c = allocColumns(Math.max(1, minutes), keys);
+  c.exponent = exponent;
+  let m = 0;
+  let k = 0;
+  for (const p of pages) {
+    const n = p.n;
+    c.minuteMs.set(p.minuteMs.subarray(0, n), m);
+    c.count.set(p.count.subarray(0, n), m);
+    c.sum.set(p.sum.subarray(0, n), m);
+    c.min.set(p.min.subarray(0, n), m);
+    c.max.set(p.max.subarray(0, n), m);
+    c.first.set(p.first.subarray(0, n), m);
+    c.last.set(p.last.subarray(0, n), m);
+    c.drops.set(p.drops.subarray(0, n), m);
+    c.dropSum.set(p.dropSum.subarray(0, n), m);
+    const pk = p.keyStart[n] as number;
+    c.keys.set(p.keys.subarray(0, pk), k);
+    for (let i = 1; i <= n; i++) c.keyStart[m + i] = k + (p.keyStart[i] as number);
+    m += n;
+    k += pk;
+  }
+  c.n = m;
+  return c;
+}
+
 function exponentFor(c: RollupColumns): number {
   const e = c.exponent;
   if (e < 0) return -1;
@@ -214,11 +262,17 @@ function intOf(v: number, p: number): number {
   return Math.round(v * p);
 }
 
+const pageBody = new ByteWriter(1 << 16);
+const pageBits = new BitWriter(1 << 16);
+const pageOut = new ByteWriter(1 << 16);
+let pageTmp = new Float64Array(1024);
+
 /** Encodes a rollup page (columns must be sorted by minute, distinct). */
 export function encodeRollupPage(c: RollupColumns): Uint8Array {
   const n = c.n;
   const e = exponentFor(c);
-  const w = new ByteWriter(64 + n * 12);
+  const w = pageOut;
+  w.reset();
   w.u8(ROLLUP_VERSION);
   w.u8(e >= 0 ? MODE_DECIMAL : MODE_XOR);
   if (e >= 0) w.u8(e);
@@ -228,92 +282,101 @@ export function encodeRollupPage(c: RollupColumns): Uint8Array {
     return w.finish();
   }
   w.varint((c.minuteMs[0] as number) / ROLLUP_MS);
-  const columns: Uint8Array[] = [];
-  const tmp = new Float64Array(n);
+  if (pageTmp.length < n) pageTmp = new Float64Array(Math.max(n, pageTmp.length * 2));
+  const tmp = pageTmp;
+  const body = pageBody;
+  body.reset();
+  const bw = pageBits;
+  bw.reset();
+  const lens: number[] = [];
+  const endColumn = (): void => {
+    lens.push(bw.flushTo(body));
+  };
   // C0 minute gaps - 1
-  let bw = new BitWriter(n);
   for (let i = 1; i < n; i++) {
     tmp[i - 1] = ((c.minuteMs[i] as number) - (c.minuteMs[i - 1] as number)) / ROLLUP_MS - 1;
   }
   packUInts(bw, tmp, 0, n - 1);
-  columns.push(bw.finish());
+  endColumn();
   // C1 count: base + zigzag deltas
-  columns.push(deltaColumn(c.count, n, 1));
-  // C7 drops (written as column 2 so a value-free decode stays short)
-  bw = new BitWriter(n);
+  lens.push(deltaColumn(body, bw, tmp, c.count, n, 1));
+  // C2 drops
   packUInts(bw, c.drops, 0, n);
-  columns.push(bw.finish());
+  endColumn();
   if (e >= 0) {
     const p = 10 ** e;
-    columns.push(deltaColumn(c.sum, n, p));
-    // first: base + zigzag(first_i - last_{i-1}); last: zigzag(last - first)
-    const fw = new ByteWriter(8);
-    fw.varint(intOf(c.first[0] as number, p));
-    bw = new BitWriter(n);
+    // C3 sum
+    lens.push(deltaColumn(body, bw, tmp, c.sum, n, p));
+    // C4 first: base + zigzag(first_i - last_{i-1})
+    const at = body.length;
+    body.varint(intOf(c.first[0] as number, p));
     for (let i = 1; i < n; i++) {
       tmp[i - 1] = zigzag(intOf(c.first[i] as number, p) - intOf(c.last[i - 1] as number, p));
     }
     packUInts(bw, tmp, 0, n - 1);
-    fw.bytes(bw.finish());
-    columns.push(fw.finish());
-    bw = new BitWriter(n);
+    bw.flushTo(body);
+    lens.push(body.length - at);
+    // C5 last: zigzag(last - first)
     for (let i = 0; i < n; i++) {
       tmp[i] = zigzag(intOf(c.last[i] as number, p) - intOf(c.first[i] as number, p));
     }
     packUInts(bw, tmp, 0, n);
-    columns.push(bw.finish());
-    // min below min(first, last); max above max(first, last)
-    bw = new BitWriter(n);
+    endColumn();
+    // C6 min below min(first, last); C7 max above max(first, last)
     for (let i = 0; i < n; i++) {
       const lo = Math.min(c.first[i] as number, c.last[i] as number);
       tmp[i] = intOf(lo, p) - intOf(c.min[i] as number, p);
     }
     packUInts(bw, tmp, 0, n);
-    columns.push(bw.finish());
-    bw = new BitWriter(n);
+    endColumn();
     for (let i = 0; i < n; i++) {
       const hi = Math.max(c.first[i] as number, c.last[i] as number);
       tmp[i] = intOf(c.max[i] as number, p) - intOf(hi, p);
     }
     packUInts(bw, tmp, 0, n);
-    columns.push(bw.finish());
-    // dropSum - drops * first
-    bw = new BitWriter(n);
+    endColumn();
+    // C8 dropSum - drops * first
     for (let i = 0; i < n; i++) {
       const d = c.drops[i] as number;
       tmp[i] =
         d === 0 ? 0 : zigzag(intOf(c.dropSum[i] as number, p) - d * intOf(c.first[i] as number, p));
     }
     packUInts(bw, tmp, 0, n);
-    columns.push(bw.finish());
+    endColumn();
   } else {
     for (const col of [c.sum, c.first, c.last, c.min, c.max, c.dropSum]) {
-      bw = new BitWriter(n * 2);
       writeXor(bw, col, 0, n);
-      columns.push(bw.finish());
+      endColumn();
     }
   }
-  columns.push(sketchColumn(c));
-  for (const col of columns) w.uvarint(col.length);
-  for (const col of columns) w.bytes(col);
+  // C9 sketch keys
+  writeSketchColumn(bw, c);
+  endColumn();
+  for (const len of lens) w.uvarint(len);
+  w.bytes(body.view());
   w.u32(crc32(w.view()));
   return w.finish();
 }
 
-function deltaColumn(col: Float64Array, n: number, p: number): Uint8Array {
-  const w = new ByteWriter(8 + n);
+function deltaColumn(
+  body: ByteWriter,
+  bw: BitWriter,
+  tmp: Float64Array,
+  col: Float64Array,
+  n: number,
+  p: number,
+): number {
+  const at = body.length;
   let prev = intOf(col[0] as number, p);
-  w.varint(prev);
-  const tmp = new Float64Array(Math.max(0, n - 1));
+  body.varint(prev);
   for (let i = 1; i < n; i++) {
     const v = intOf(col[i] as number, p);
     tmp[i - 1] = zigzag(v - prev);
     prev = v;
   }
-  const bw = new BitWriter(n);
   packUInts(bw, tmp, 0, n - 1);
-  w.bytes(bw.finish());
-  return w.finish();
+  bw.flushTo(body);
+  return body.length - at;
 }
 
 /**
@@ -322,8 +385,7 @@ function deltaColumn(col: Float64Array, n: number, p: number): Uint8Array {
  * keys as sorted offsets in bitLength(R) bits each; more as Elias-gamma (distinct count, then
  * per key gap + 1 and count).
  */
-function sketchColumn(c: RollupColumns): Uint8Array {
-  const bw = new BitWriter(c.n);
+function writeSketchColumn(bw: BitWriter, c: RollupColumns): void {
   for (let i = 0; i < c.n; i++) {
     const n = c.count[i] as number;
     if (n <= 2) continue;
@@ -352,7 +414,6 @@ function sketchColumn(c: RollupColumns): Uint8Array {
       }
     }
   }
-  return bw.finish();
 }
 
 /** Decoded columns; those not requested are empty. */
@@ -374,10 +435,28 @@ export interface DecodedRollups {
   readonly sketchColumn: BitReader;
 }
 
-const EMPTY = new Float64Array(0);
+const EMPTY: Float64Array = new Float64Array(0);
 
-/** Decodes the columns `needs` asks for (minute and count always), verifying the CRC32. */
-export function decodeRollupPage(bytes: Uint8Array, needs: SlotNeeds): DecodedRollups {
+/** Scratch columns for decodes whose result is consumed before the next decode. */
+const decodePool: Float64Array[] = [];
+
+/** Decodes the columns `needs` asks for (minute and count always), verifying the CRC32. With
+ * `reuse`, the arrays are shared scratch (valid until the next reusing decode; may be longer
+ * than n). */
+export function decodeRollupPage(
+  bytes: Uint8Array,
+  needs: SlotNeeds,
+  reuse = false,
+): DecodedRollups {
+  const arr = (slot: number, len: number): Float64Array => {
+    if (!reuse) return new Float64Array(len);
+    let x = decodePool[slot];
+    if (x === undefined || x.length < len) {
+      x = new Float64Array(Math.max(len, 2 * (x?.length ?? 0)));
+      decodePool[slot] = x;
+    }
+    return x;
+  };
   if (bytes.length < 7) throw new DecodeError(`rollup page of ${bytes.length} bytes is too short`);
   const body = bytes.subarray(0, bytes.length - 4);
   const stored = new DataView(bytes.buffer, bytes.byteOffset + body.length, 4).getUint32(0, true);
@@ -392,8 +471,8 @@ export function decodeRollupPage(bytes: Uint8Array, needs: SlotNeeds): DecodedRo
   if (n > 1 << 24) throw new DecodeError(`implausible minute count ${n}`);
   const out = {
     n,
-    minuteMs: new Float64Array(n),
-    count: new Float64Array(n),
+    minuteMs: arr(0, n),
+    count: arr(1, n),
     sum: EMPTY,
     min: EMPTY,
     max: EMPTY,
@@ -436,7 +515,7 @@ export function decodeRollupPage(bytes: Uint8Array, needs: SlotNeeds): DecodedRo
   const wantFirstLast = needs.minMax || needs.rate || needs.quantile;
   const p = e >= 0 ? 10 ** e : 1;
   if (needs.sum) {
-    out.sum = new Float64Array(n);
+    out.sum = arr(2, n);
     if (e >= 0)
       readDeltaColumn(
         body,
@@ -449,8 +528,8 @@ export function decodeRollupPage(bytes: Uint8Array, needs: SlotNeeds): DecodedRo
     else readXor(col(3), out.sum, n);
   }
   if (wantFirstLast) {
-    out.first = new Float64Array(n);
-    out.last = new Float64Array(n);
+    out.first = arr(5, n);
+    out.last = arr(6, n);
     if (e >= 0) {
       const fr = new ByteReader(
         body,
@@ -458,9 +537,9 @@ export function decodeRollupPage(bytes: Uint8Array, needs: SlotNeeds): DecodedRo
         (starts[4] as number) + (lens[4] as number),
       );
       const base = fr.varint();
-      const firstD = new Float64Array(n);
+      const firstD = arr(10, n);
       unpackUInts(new BitReader(body, fr.pos, fr.end), firstD, 1, n);
-      const lastD = new Float64Array(n);
+      const lastD = arr(11, n);
       unpackUInts(col(5), lastD, 0, n);
       let f = base;
       let l = 0;
@@ -476,8 +555,8 @@ export function decodeRollupPage(bytes: Uint8Array, needs: SlotNeeds): DecodedRo
     }
   }
   if (needs.minMax || needs.quantile) {
-    out.min = new Float64Array(n);
-    out.max = new Float64Array(n);
+    out.min = arr(3, n);
+    out.max = arr(4, n);
     if (e >= 0) {
       unpackUInts(col(6), out.min, 0, n);
       unpackUInts(col(7), out.max, 0, n);
@@ -493,10 +572,10 @@ export function decodeRollupPage(bytes: Uint8Array, needs: SlotNeeds): DecodedRo
     }
   }
   if (needs.rate) {
-    out.inc = new Float64Array(n);
-    const drops = new Float64Array(n);
+    out.inc = arr(7, n);
+    const drops = arr(8, n);
     unpackUInts(col(2), drops, 0, n);
-    const dropSum = new Float64Array(n);
+    const dropSum = arr(9, n);
     if (e >= 0) {
       unpackUInts(col(8), dropSum, 0, n);
       for (let i = 0; i < n; i++) {

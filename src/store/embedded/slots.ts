@@ -6,6 +6,7 @@
  * at the edges and the head's minutes), so both paths give the same answer.
  */
 import {
+  emptySlots,
   type QuantileSketch,
   ROLLUP_MS,
   rawSlots,
@@ -13,6 +14,7 @@ import {
 } from '../../analytics/index.ts';
 import { OpsError } from '../../contract/index.ts';
 import type { SlotRequest } from '../range-query.ts';
+import type { BlockCache } from './block-cache.ts';
 import { DecodeError } from './bytes.ts';
 import type { RollupRef } from './chunk-ref.ts';
 import type { RawRange } from './query.ts';
@@ -32,9 +34,36 @@ export function rawSlotsFor(
   rawSlots(out, raw.ts, raw.vals, 0, raw.n, widthMs, request.fromMs, request.needs);
 }
 
+/**
+ * Decoded count/sum columns of persisted pages, for avg/sum/count queries: dashboards repeat the
+ * same ranges, and decoding dominates their cost. Bounded by bytes like the block cache.
+ */
+export type DecodedCache = BlockCache<DecodedRollups>;
+
+function decodeCached(
+  ref: RollupRef,
+  load: PageLoader,
+  request: SlotRequest,
+  cache: DecodedCache | null,
+): DecodedRollups {
+  const n = request.needs;
+  if (cache === null || ref.segment === null || n.minMax || n.rate || n.quantile) {
+    return decodePage(ref, load(ref), request);
+  }
+  return cache.get(ref, () => {
+    const d = decodePage(ref, load(ref), { ...request, needs: { ...n, sum: true } });
+    return {
+      ...d,
+      minuteMs: d.minuteMs.slice(0, d.n),
+      count: d.count.slice(0, d.n),
+      sum: d.sum.slice(0, d.n),
+    };
+  });
+}
+
 function decodePage(ref: RollupRef, bytes: Uint8Array, request: SlotRequest): DecodedRollups {
   try {
-    return decodeRollupPage(bytes, request.needs);
+    return decodeRollupPage(bytes, request.needs, true);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     const where = ref.segment === null ? 'memory' : `${ref.segment.name} offset ${ref.offset}`;
@@ -60,6 +89,7 @@ export class MinuteScratch {
   readonly last: Float64Array;
   readonly inc: Float64Array;
   readonly sketch: Array<QuantileSketch | null>;
+  readonly raw: SlotColumns = emptySlots();
   epoch = 0;
 
   constructor(startMs: number, endMs: number) {
@@ -97,6 +127,7 @@ export function fillSlots(
   read: RawRangeReader,
   loadPage: PageLoader,
   scratch: MinuteScratch | null,
+  decoded: DecodedCache | null = null,
 ): void {
   const lo = request.startMs;
   const hi = request.toMs;
@@ -141,48 +172,51 @@ export function fillSlots(
     for (let i = i0; i < i1; i++) scratch.stamp[i] = rawEpoch;
   }
   const needs = request.needs;
+  const wantSum = needs.sum;
+  const wantMinMax = needs.minMax;
+  const wantRate = needs.rate;
+  const wantQuantile = needs.quantile;
+  const stamp = scratch.stamp;
+  const sCount = scratch.count;
+  const sSum = scratch.sum;
+  const nMinutes = scratch.n;
   for (const ref of s.rollups) {
     if (ref.maxMinuteMs < mLo || ref.minMinuteMs >= mHi) continue;
-    const d = decodePage(ref, loadPage(ref), request);
-    for (let k = 0; k < d.n; k++) {
-      const m = d.minuteMs[k] as number;
-      if (m < mLo || m >= mHi) continue;
-      const i = (m - mLo) / ROLLUP_MS;
-      if (scratch.stamp[i] === rawEpoch) continue;
-      scratch.stamp[i] = epoch;
-      scratch.count[i] = d.count[k] as number;
-      if (needs.sum) scratch.sum[i] = d.sum[k] as number;
-      if (needs.minMax) {
+    const d = decodeCached(ref, loadPage, request, decoded);
+    const minuteMs = d.minuteMs;
+    const count = d.count;
+    const sum = d.sum;
+    // Minute index of the page's first minute; minutes ascend, so k0..k1 is the overlap.
+    let k = 0;
+    const n = d.n;
+    while (k < n && (minuteMs[k] as number) < mLo) k++;
+    for (; k < n; k++) {
+      const i = (((minuteMs[k] as number) - mLo) / ROLLUP_MS) | 0;
+      if (i >= nMinutes) break;
+      if (stamp[i] === rawEpoch) continue;
+      stamp[i] = epoch;
+      sCount[i] = count[k] as number;
+      if (wantSum) sSum[i] = sum[k] as number;
+      if (wantMinMax) {
         scratch.min[i] = d.min[k] as number;
         scratch.max[i] = d.max[k] as number;
       }
-      if (needs.rate) {
+      if (wantRate) {
         scratch.first[i] = d.first[k] as number;
         scratch.last[i] = d.last[k] as number;
         scratch.inc[i] = d.inc[k] as number;
       }
-      if (needs.quantile) scratch.sketch[i] = d.sketch[k] ?? null;
+      if (wantQuantile) scratch.sketch[i] = d.sketch[k] ?? null;
     }
   }
   // Raw slots of the raw ranges, in time order.
-  const raw: SlotColumns = {
-    length: 0,
-    startMs: [],
-    count: [],
-    sum: [],
-    min: [],
-    max: [],
-    first: [],
-    last: [],
-    inc: [],
-    exact: [],
-    sketch: [],
-  };
+  const raw = scratch.raw;
+  raw.reset();
   for (const [a, b] of merged) rawSlotsFor(read(s, a, b), request, ROLLUP_MS, raw);
   // Merge minute slots and raw slots by start time.
   let r = 0;
   const emitRaw = (): void => {
-    const n = out.length++;
+    const n = out.push();
     out.startMs[n] = raw.startMs[r] as number;
     out.count[n] = raw.count[r] as number;
     if (needs.sum) out.sum[n] = raw.sum[r] as number;
@@ -201,24 +235,25 @@ export function fillSlots(
     }
     r++;
   };
-  for (let i = 0; i < scratch.n; i++) {
-    if (scratch.stamp[i] !== epoch) continue;
+  const rawStart = raw.startMs;
+  for (let i = 0; i < nMinutes; i++) {
+    if (stamp[i] !== epoch) continue;
     const start = mLo + i * ROLLUP_MS;
-    while (r < raw.length && (raw.startMs[r] as number) < start) emitRaw();
-    const n = out.length++;
+    while (r < raw.length && (rawStart[r] as number) < start) emitRaw();
+    const n = out.push();
     out.startMs[n] = start;
-    out.count[n] = scratch.count[i] as number;
-    if (needs.sum) out.sum[n] = scratch.sum[i] as number;
-    if (needs.minMax) {
+    out.count[n] = sCount[i] as number;
+    if (wantSum) out.sum[n] = sSum[i] as number;
+    if (wantMinMax) {
       out.min[n] = scratch.min[i] as number;
       out.max[n] = scratch.max[i] as number;
     }
-    if (needs.rate) {
+    if (wantRate) {
       out.first[n] = scratch.first[i] as number;
       out.last[n] = scratch.last[i] as number;
       out.inc[n] = scratch.inc[i] as number;
     }
-    if (needs.quantile) {
+    if (wantQuantile) {
       out.exact[n] = null;
       out.sketch[n] = scratch.sketch[i] ?? null;
     }

@@ -26,6 +26,10 @@ import { OpsError } from '../../contract/index.ts';
 import { ByteReader, ByteWriter, DecodeError } from './bytes.ts';
 
 export const WAL_HEADER_BYTES = 9;
+
+if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
+  throw new Error('the embedded store needs a little-endian host');
+}
 export const RECORD_BATCH = 1;
 
 /** A series defined by a record (the first time it is seen). */
@@ -71,10 +75,17 @@ export function encodeBatchRecord(batch: WalBatch): Uint8Array {
     w.uvarint(e.seriesId);
     w.uvarint(e.values.length);
   }
+  // Numbers go through a Float64Array and are copied as bytes (little-endian hosts only; every
+  // platform Node supports is little-endian, checked at load).
+  const nums = new Float64Array(samples * 2);
+  let o = 0;
   for (const e of batch.entries) {
-    w.f64s(e.timestampsMs);
-    w.f64s(e.values);
+    const ts = e.timestampsMs;
+    const vs = e.values;
+    for (let i = 0; i < ts.length; i++) nums[o++] = ts[i] as number;
+    for (let i = 0; i < vs.length; i++) nums[o++] = vs[i] as number;
   }
+  w.bytes(new Uint8Array(nums.buffer));
   const out = w.view();
   w.setU32(0, out.length - WAL_HEADER_BYTES);
   w.setU32(4, crc32(out.subarray(8)));
@@ -108,13 +119,21 @@ export function decodeBatchPayload(payload: Uint8Array): {
   const nEntries = r.uvarint();
   const heads: Array<[number, number]> = [];
   for (let i = 0; i < nEntries; i++) heads.push([r.uvarint(), r.uvarint()]);
+  let total = 0;
+  for (const [, n] of heads) total += 2 * n;
+  const raw = r.bytes(total * 8);
+  // Copy into an aligned buffer, then view it as float64 (little-endian, as written).
+  const nums = new Float64Array(total);
+  new Uint8Array(nums.buffer).set(raw);
   const entries: DecodedEntry[] = [];
+  let o = 0;
   for (const [seriesId, n] of heads) {
-    const timestampsMs = new Float64Array(n);
-    const values = new Float64Array(n);
-    r.f64s(timestampsMs, 0, n);
-    r.f64s(values, 0, n);
-    entries.push({ seriesId, timestampsMs, values });
+    entries.push({
+      seriesId,
+      timestampsMs: nums.subarray(o, o + n),
+      values: nums.subarray(o + n, o + 2 * n),
+    });
+    o += 2 * n;
   }
   if (r.pos !== r.end) throw new DecodeError(`${r.end - r.pos} trailing bytes`);
   return { defs, entries };
