@@ -185,6 +185,17 @@ describe('evaluateSlo', () => {
       [8333, 694],
       [100_000, 8333],
     ]);
+    // 100 cycles of 10 s: whole cycles, at least one (3 d → 10 cycles, the rest → 1 cycle).
+    const cycles = policyPairsFor(
+      { ...defaultBurnRatePolicy(), scale: 'proportional' },
+      1000_000,
+      10_000,
+    );
+    expect(cycles.map((p) => [p.longMs, p.shortMs])).toEqual([
+      [10_000, 10_000],
+      [10_000, 10_000],
+      [100_000, 10_000],
+    ]);
   });
 
   it('judges a throughput SLO per cycle (≥ 35 events per 10 s cycle, 100 cycles)', () => {
@@ -213,6 +224,12 @@ describe('evaluateSlo', () => {
     expect(e.good).toBe(92);
     expect(e.met).toBe(false);
     expect(e.budget.remainingFraction).toBeCloseTo(1 - 8 / 5, 9);
+    // Pages look at one cycle (1 interval < 10 events: guarded); the ticket at 10 cycles.
+    expect(e.burnAlerts.map((a) => [a.severity, a.long.windowMs, a.firing, a.guarded])).toEqual([
+      ['page', 10_000, false, true],
+      ['page', 10_000, false, true],
+      ['ticket', 100_000, true, false],
+    ]);
   });
 });
 

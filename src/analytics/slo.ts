@@ -132,18 +132,25 @@ export function burnOverWindow(
   return { windowMs, good, total, burnRate: burnRate(objective, good, total) };
 }
 
-/** The policy's windows for an SLO window (scaled when the policy is proportional). */
+/**
+ * The policy's windows for an SLO window (scaled when the policy is proportional). With
+ * `cycleMs`, scaled windows are rounded up to whole cycles, at least one: a window shorter
+ * than a cycle would hold no bucket and never fire.
+ */
 export function policyPairsFor(
   policy: BurnRatePolicy,
   sloWindow: number,
+  cycleMs?: number,
 ): readonly BurnRateWindowPair[] {
   if (policy.scale === 'absolute') return policy.pairs;
   const f = sloWindow / REFERENCE_WINDOW_MS;
-  return policy.pairs.map((p) => ({
-    ...p,
-    longMs: Math.max(1, Math.round(p.longMs * f)),
-    shortMs: Math.max(1, Math.round(p.shortMs * f)),
-  }));
+  const fit = (ms: number): number => {
+    const scaled = Math.max(1, Math.round(ms * f));
+    return cycleMs === undefined || cycleMs <= 0
+      ? scaled
+      : Math.max(1, Math.ceil(scaled / cycleMs)) * cycleMs;
+  };
+  return policy.pairs.map((p) => ({ ...p, longMs: fit(p.longMs), shortMs: fit(p.shortMs) }));
 }
 
 /**
@@ -203,7 +210,11 @@ export function evaluateSlo(
       buckets,
       slo.objective,
       nowMs,
-      policyPairsFor(policy, windowMs),
+      policyPairsFor(
+        policy,
+        windowMs,
+        slo.window.kind === 'cycles' ? slo.window.cycleMs : undefined,
+      ),
       slo.minEvents,
     ),
     labels,
