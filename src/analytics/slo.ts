@@ -144,13 +144,13 @@ export function policyPairsFor(
 ): readonly BurnRateWindowPair[] {
   if (policy.scale === 'absolute') return policy.pairs;
   const f = sloWindow / REFERENCE_WINDOW_MS;
-  const fit = (ms: number): number => {
+  const toWindow = (ms: number): number => {
     const scaled = Math.max(1, Math.round(ms * f));
     return cycleMs === undefined || cycleMs <= 0
       ? scaled
       : Math.max(1, Math.ceil(scaled / cycleMs)) * cycleMs;
   };
-  return policy.pairs.map((p) => ({ ...p, longMs: fit(p.longMs), shortMs: fit(p.shortMs) }));
+  return policy.pairs.map((p) => ({ ...p, longMs: toWindow(p.longMs), shortMs: toWindow(p.shortMs) }));
 }
 
 /**
