@@ -150,7 +150,11 @@ export function policyPairsFor(
       ? scaled
       : Math.max(1, Math.ceil(scaled / cycleMs)) * cycleMs;
   };
-  return policy.pairs.map((p) => ({ ...p, longMs: toWindow(p.longMs), shortMs: toWindow(p.shortMs) }));
+  return policy.pairs.map((p) => ({
+    ...p,
+    longMs: toWindow(p.longMs),
+    shortMs: toWindow(p.shortMs),
+  }));
 }
 
 /**
