@@ -13,6 +13,9 @@ import {
   STATE_VERSION,
 } from './types.ts';
 
+/** Inputs are clipped to ±this (squares and sums of squares stay far from overflow). */
+export const MAX_ABS_VALUE = 1e100;
+
 export abstract class BaseDetector implements Detector {
   abstract readonly name: string;
   /** Samples learned so far. */
@@ -30,7 +33,7 @@ export abstract class BaseDetector implements Detector {
    * Scores `value` at `timestampMs` against the current state (setting expected/lower/upper
    * and `warm`), then learns from it when `learn`. Inputs are finite.
    */
-  protected abstract step(timestampMs: number, value: number, learn: boolean): number;
+  abstract step(timestampMs: number, value: number, learn: boolean): number;
   /** Why the last scored sample got its score (called only for anomalies). */
   abstract explain(value: number, timestampMs: number): string;
   /** The detector's numeric state after n and lastTs. */
@@ -49,6 +52,21 @@ export abstract class BaseDetector implements Detector {
     return this.warm ? score : 0;
   }
 
+  /**
+   * Bookkeeping after `step` for a learned sample. The ensemble calls `step` and `commit` on its
+   * parts directly (monomorphic call sites; going through `advance` would make its `step` call
+   * megamorphic and cost a third of the throughput).
+   */
+  commit(timestampMs: number): void {
+    this.n++;
+    this.lastTs = timestampMs;
+  }
+
+  /** Whether a sample at `timestampMs` would be learned (not a duplicate or out of order). */
+  learns(timestampMs: number): boolean {
+    return this.n === 0 || timestampMs > this.lastTs;
+  }
+
   /** Score for "nothing arrived up to `timestampMs`"; 0 except for silence. */
   overdue(_timestampMs: number): number {
     return 0;
@@ -58,8 +76,11 @@ export abstract class BaseDetector implements Detector {
     if (!Number.isFinite(timestampMs) || !Number.isFinite(value)) {
       return this.quiet('skipped: no finite value');
     }
-    const score = this.advance(timestampMs, value);
-    return this.output(score, value, timestampMs);
+    // Values beyond ±1e100 are clipped so squared deviations stay finite.
+    const v =
+      value > MAX_ABS_VALUE ? MAX_ABS_VALUE : value < -MAX_ABS_VALUE ? -MAX_ABS_VALUE : value;
+    const score = this.advance(timestampMs, v);
+    return this.output(score, v, timestampMs);
   }
 
   check(timestampMs: number): DetectorOutput {

@@ -58,7 +58,7 @@ export class CusumDetector extends BaseDetector {
     this.options = mergeOptions('cusum', defaultCusumOptions(), options);
   }
 
-  protected step(_timestampMs: number, value: number, learn: boolean): number {
+  step(_timestampMs: number, value: number, learn: boolean): number {
     const o = this.options;
     const n = this.n;
     if (n === 0) {

@@ -1,16 +1,21 @@
 /**
  * @module
  * The default detector every series gets with zero configuration. It runs six parts on each
- * sample and reports the strongest calibrated score, with these agreement rules:
+ * sample, all on the same calibrated scale (0.5 = that part's own threshold), and combines
+ * them with an agreement rule:
  *
- * - point anomalies: once the seasonal baseline is warm (its hour bucket has seen ≥ 3 hours),
- *   its score alone; before that, `min(ewma, mad)`: both the mean/variance model and the
- *   robust median/MAD model must call the sample anomalous, which keeps heavy-tailed and
- *   count series quiet while the seasonal model learns;
- * - level shifts (`cusum`), traffic spikes/drops (`traffic`) and silence each count alone.
+ * - the value detectors (seasonal once its buckets are warm, ewma, mad, cusum, traffic) vote:
+ *   the ensemble's score is the *second-highest* of their scores, i.e. it fires when at least
+ *   two of them call the sample anomalous, and reports the stronger one's explanation
+ *   ("…; confirmed by mad"). One model's blind spot (heavy tails for the EWMA, drift for
+ *   CUSUM, slow learning for a seasonal bucket) then does not raise alarms on its own;
+ *   Once the seasonal baseline is warm it must be one of the two (score = min(seasonal, best
+ *   other)): it knows this hour's normal, and a daily ramp that fools the non-seasonal models
+ *   is no anomaly;
+ * - silence counts alone (it is the only part that sees gaps).
  *
- * score = max(point, cusum, traffic, silence); the expected value and band are the seasonal
- * baseline's once warm, else the EWMA's; `detector` names the part that won.
+ * Each part keeps its own warm-up; a cold part votes 0. The expected value and band are the
+ * seasonal baseline's once warm, else the EWMA's; `detector` names the part that won.
  */
 import { BaseDetector } from './base.ts';
 import { CusumDetector } from './cusum.ts';
@@ -64,49 +69,95 @@ export class EnsembleDetector extends BaseDetector {
     return [this.seasonal, this.ewma, this.mad, this.cusum, this.traffic, this.silence];
   }
 
-  protected step(timestampMs: number, value: number): number {
-    const sSeasonal = this.seasonal.advance(timestampMs, value);
-    const sEwma = this.ewma.advance(timestampMs, value);
-    const sMad = this.mad.advance(timestampMs, value);
-    const sCusum = this.cusum.advance(timestampMs, value);
-    const sTraffic = this.traffic.advance(timestampMs, value);
-    const sSilence = this.silence.advance(timestampMs, value);
-    const base: BaseDetector = this.seasonal.seasonalWarm ? this.seasonal : this.ewma;
+  step(timestampMs: number, value: number, learn: boolean): number {
+    // Parts share the ensemble's learn decision (same input stream), so they are stepped and
+    // committed here directly; each call site below sees one class.
+    const seasonal = this.seasonal;
+    const ewma = this.ewma;
+    const mad = this.mad;
+    const cusum = this.cusum;
+    const traffic = this.traffic;
+    const silence = this.silence;
+    let sSeasonal = seasonal.step(timestampMs, value, learn);
+    let sEwma = ewma.step(timestampMs, value, learn);
+    let sMad = mad.step(timestampMs, value, learn);
+    let sCusum = cusum.step(timestampMs, value, learn);
+    let sTraffic = traffic.step(timestampMs, value, learn);
+    let sSilence = silence.step(timestampMs, value, learn);
+    if (learn) {
+      seasonal.commit(timestampMs);
+      ewma.commit(timestampMs);
+      mad.commit(timestampMs);
+      cusum.commit(timestampMs);
+      traffic.commit(timestampMs);
+      silence.commit(timestampMs);
+    }
+    if (!seasonal.seasonalWarm) sSeasonal = 0;
+    if (!ewma.warm) sEwma = 0;
+    if (!mad.warm) sMad = 0;
+    if (!cusum.warm) sCusum = 0;
+    if (!traffic.warm) sTraffic = 0;
+    if (!silence.warm) sSilence = 0;
+    const base: BaseDetector = seasonal.seasonalWarm ? seasonal : ewma;
     this.expected = base.expected;
     this.lower = base.lower;
     this.upper = base.upper;
-    this.warm = this.seasonal.warm || this.ewma.warm || this.silence.warm;
+    this.warm = seasonal.warm || ewma.warm || silence.warm;
     // Top two of the value detectors: the second-highest score is the level at which two agree.
-    let best = 0;
+    let best = sSeasonal;
+    let winner: BaseDetector = seasonal;
     let second = 0;
-    let winner: BaseDetector = base;
-    let runnerUp: BaseDetector = base;
-    const votes: readonly (readonly [number, BaseDetector])[] = [
-      [this.seasonal.seasonalWarm ? sSeasonal : 0, this.seasonal],
-      [sEwma, this.ewma],
-      [sMad, this.mad],
-      [sCusum, this.cusum],
-      [sTraffic, this.traffic],
-    ];
-    for (const [s, d] of votes) {
-      if (s > best) {
-        second = best;
-        runnerUp = winner;
-        best = s;
-        winner = d;
-      } else if (s > second) {
-        second = s;
-        runnerUp = d;
-      }
+    let runnerUp: BaseDetector = seasonal;
+    if (sEwma > best) {
+      second = best;
+      runnerUp = winner;
+      best = sEwma;
+      winner = ewma;
+    } else {
+      second = sEwma;
+      runnerUp = ewma;
+    }
+    if (sMad > best) {
+      second = best;
+      runnerUp = winner;
+      best = sMad;
+      winner = mad;
+    } else if (sMad > second) {
+      second = sMad;
+      runnerUp = mad;
+    }
+    if (sCusum > best) {
+      second = best;
+      runnerUp = winner;
+      best = sCusum;
+      winner = cusum;
+    } else if (sCusum > second) {
+      second = sCusum;
+      runnerUp = cusum;
+    }
+    if (sTraffic > best) {
+      second = best;
+      runnerUp = winner;
+      best = sTraffic;
+      winner = traffic;
+    } else if (sTraffic > second) {
+      second = sTraffic;
+      runnerUp = traffic;
     }
     let score = second;
-    this.#second = runnerUp;
+    // Once warm, the seasonal model knows this hour's normal best: it must agree.
+    if (seasonal.seasonalWarm) {
+      score = Math.min(sSeasonal, winner === seasonal ? second : best);
+      runnerUp = winner === seasonal ? runnerUp : winner;
+      winner = seasonal;
+    }
     if (sSilence > score) {
       score = sSilence;
-      winner = this.silence;
-      this.#second = this.silence;
+      winner = silence;
+      runnerUp = silence;
     }
     this.#winner = winner;
+    this.#second = runnerUp;
     return score;
   }
 

@@ -11,8 +11,10 @@ import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
 
 export interface EwmaOptions {
-  /** Weight of each new sample (memory ≈ 1/alpha samples). */
+  /** Weight of each new sample in the mean (memory ≈ 1/alpha samples). */
   readonly alpha: number;
+  /** Weight in the variance: smaller than alpha, as a variance needs more samples to settle. */
+  readonly varianceAlpha: number;
   /** Band half-width in standard deviations; score 0.5 at the edge. */
   readonly threshold: number;
   /** Samples learned before the detector may fire. */
@@ -22,7 +24,13 @@ export interface EwmaOptions {
 }
 
 export function defaultEwmaOptions(): EwmaOptions {
-  return { alpha: 0.03, threshold: 4, warmupSamples: 24, relativeSdFloor: 0.01 };
+  return {
+    alpha: 0.03,
+    varianceAlpha: 0.01,
+    threshold: 4,
+    warmupSamples: 24,
+    relativeSdFloor: 0.01,
+  };
 }
 
 export class EwmaDetector extends BaseDetector {
@@ -46,8 +54,8 @@ export class EwmaDetector extends BaseDetector {
     return Math.max(Math.sqrt(this.#variance), sdFloor(this.#mean, this.options.relativeSdFloor));
   }
 
-  protected step(_timestampMs: number, value: number, learn: boolean): number {
-    const { alpha, threshold, warmupSamples } = this.options;
+  step(_timestampMs: number, value: number, learn: boolean): number {
+    const { alpha, varianceAlpha, threshold, warmupSamples } = this.options;
     const n = this.n;
     if (n === 0) {
       this.expected = value;
@@ -70,10 +78,11 @@ export class EwmaDetector extends BaseDetector {
     if (learn) {
       // Running mean during warm-up (alpha = 1/(n+1)), then the fixed alpha.
       const a = this.warm ? alpha : Math.max(alpha, 1 / (n + 1));
+      const av = this.warm ? varianceAlpha : Math.max(varianceAlpha, 1 / (n + 1));
       const x = this.warm ? clamp(value, mean - half, mean + half) : value;
       const delta = x - mean;
       this.#mean = mean + a * delta;
-      this.#variance = (1 - a) * (this.#variance + a * delta * delta);
+      this.#variance = (1 - av) * (this.#variance + av * delta * delta);
     }
     return calibrate(z, threshold);
   }

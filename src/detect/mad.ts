@@ -28,7 +28,7 @@ export interface MadOptions {
 }
 
 export function defaultMadOptions(): MadOptions {
-  return { eta: 0.05, threshold: 5, warmupSamples: 24, relativeSdFloor: 0.01 };
+  return { eta: 0.02, threshold: 5, warmupSamples: 24, relativeSdFloor: 0.01 };
 }
 
 export class MadDetector extends BaseDetector {
@@ -43,7 +43,7 @@ export class MadDetector extends BaseDetector {
     this.options = mergeOptions('mad', defaultMadOptions(), options);
   }
 
-  protected step(_timestampMs: number, value: number, learn: boolean): number {
+  step(_timestampMs: number, value: number, learn: boolean): number {
     const { eta, threshold, warmupSamples, relativeSdFloor } = this.options;
     const n = this.n;
     const m = this.#median;

@@ -52,6 +52,12 @@ export interface SeasonalOptions {
   readonly relativeSdFloor: number;
   /** Per-sample weight of the global (fallback) EWMA. */
   readonly globalAlpha: number;
+  /**
+   * A bucket's sd is at least this fraction of the series' overall sd. Bucket variances see
+   * mostly within-hour noise (60 samples an hour at a 1-minute cadence) and too little of the
+   * day-to-day variation; this keeps a quiet hour from claiming a razor-thin band.
+   */
+  readonly globalSdFloor: number;
 }
 
 export function defaultSeasonalOptions(): SeasonalOptions {
@@ -65,6 +71,7 @@ export function defaultSeasonalOptions(): SeasonalOptions {
     tzOffsetMinutes: 0,
     relativeSdFloor: 0.01,
     globalAlpha: 0.03,
+    globalSdFloor: 0.2,
   };
 }
 
@@ -87,7 +94,7 @@ export class SeasonalDetector extends BaseDetector {
     this.options = mergeOptions('seasonal', defaultSeasonalOptions(), options);
   }
 
-  protected step(timestampMs: number, value: number, learn: boolean): number {
+  step(timestampMs: number, value: number, learn: boolean): number {
     const o = this.options;
     const n = this.n;
     const t = this.#table;
@@ -119,7 +126,8 @@ export class SeasonalDetector extends BaseDetector {
       mean = n === 0 ? value : this.#globalMean;
       variance = this.#globalVar;
     }
-    const sd = Math.max(Math.sqrt(variance), sdFloor(mean, o.relativeSdFloor));
+    const floor = level > 0 ? o.globalSdFloor * Math.sqrt(this.#globalVar) : 0;
+    const sd = Math.max(Math.sqrt(variance), floor, sdFloor(mean, o.relativeSdFloor));
     const half = o.threshold * sd;
     this.expected = mean;
     this.lower = mean - half;
@@ -155,9 +163,11 @@ export class SeasonalDetector extends BaseDetector {
         const wHours = Math.min(cadence > 0 ? cadence : HOUR_MS, HOUR_MS) / HOUR_MS;
         // Winsorize against the band just used, so an anomaly does not teach its bucket.
         const x = this.warm ? clamp(value, mean - half, mean + half) : value;
+        // Pooled residual variance against the model actually used (the hour-of-day bucket
+        // before any bucket is trusted).
         const hw = t[hi + 2] ?? 0;
-        if (hw > 0) {
-          const r = x - (t[hi] ?? 0);
+        if (level > 0 || hw > 0) {
+          const r = x - (level > 0 ? mean : (t[hi] ?? 0));
           this.#residVar += Math.min(1, 0.05 * wHours) * (r * r - this.#residVar);
         }
         this.#learnBucket(hi, x, wHours);

@@ -60,7 +60,7 @@ export class SilenceDetector extends BaseDetector {
     return Number.isFinite(q4) ? q4 / (q4 + 1) : 1;
   }
 
-  protected step(timestampMs: number, value: number, learn: boolean): number {
+  step(timestampMs: number, value: number, learn: boolean): number {
     const o = this.options;
     this.expected = this.n === 0 ? value : this.#lastValue;
     this.lower = this.expected;
@@ -77,7 +77,10 @@ export class SilenceDetector extends BaseDetector {
       const x = warm ? Math.min(gap, this.#limitMs) : gap;
       const a = warm ? o.alpha : Math.max(o.alpha, 1 / (this.#intervals + 1));
       this.#cadenceMs = this.#intervals === 0 ? x : this.#cadenceMs + a * (x - this.#cadenceMs);
-      this.#maxIntervalMs = Math.max(x, this.#maxIntervalMs * (1 - o.maxDecay));
+      // The longest interval learns the true gap: a source that has been quiet this long before
+      // may be naturally sparse; the cadence learns the clipped one, so one outage does not
+      // stretch it.
+      this.#maxIntervalMs = Math.max(gap, this.#maxIntervalMs * (1 - o.maxDecay));
       this.#intervals++;
       this.#lastValue = value;
     }

@@ -40,7 +40,7 @@ export class TrafficDetector extends BaseDetector {
     this.#logRatio = Math.log(Math.max(this.options.ratio, 1.000001));
   }
 
-  protected step(_timestampMs: number, value: number, learn: boolean): number {
+  step(_timestampMs: number, value: number, learn: boolean): number {
     const o = this.options;
     const n = this.n;
     if (n === 0) {
