@@ -46,7 +46,11 @@ export async function startPlatform(
     clock,
     logger: logger.child({ component: 'store' }),
   });
-  const bus = createInProcessBus();
+  const busLogger = logger.child({ component: 'bus' });
+  const bus = createInProcessBus({
+    clock,
+    onSubscriberError: (err) => busLogger.error({ err }, 'bus subscriber failed'),
+  });
   let ready = false;
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
