@@ -78,7 +78,13 @@ export class RangeAggregator {
       g = this.#free;
       this.#free = null;
       g.count.fill(0);
-      g.value.fill(this.#spec.agg === 'min' ? Number.POSITIVE_INFINITY : this.#spec.agg === 'max' ? Number.NEGATIVE_INFINITY : 0);
+      g.value.fill(
+        this.#spec.agg === 'min'
+          ? Number.POSITIVE_INFINITY
+          : this.#spec.agg === 'max'
+            ? Number.NEGATIVE_INFINITY
+            : 0,
+      );
       g.exact?.fill(null);
       g.sketch?.fill(null);
       this.#groups[group] = g;
@@ -102,8 +108,67 @@ export class RangeAggregator {
 
   /** Folds one series' time-ordered slots into a group. */
   add(group: number, s: SlotColumns): void {
-    const { fromMs, toMs, stepMs, agg } = this.#spec;
+    const { agg } = this.#spec;
     const g = this.#acc(group);
+    switch (agg) {
+      case 'avg':
+      case 'sum':
+      case 'count':
+      case 'min':
+      case 'max':
+        this.#addSimple(g, s);
+        return;
+      case 'rate':
+        this.#addRate(g, s);
+        return;
+      default:
+        this.#addQuantile(g, s);
+    }
+  }
+
+  /** avg/sum/count/min/max: one tight loop per aggregation (the dashboard hot path). */
+  #addSimple(g: GroupAcc, s: SlotColumns): void {
+    const { fromMs, toMs, stepMs, agg } = this.#spec;
+    const b0 = this.#b0;
+    const n = s.length;
+    const start = s.startMs;
+    const count = s.count;
+    const gc = g.count;
+    const gv = g.value;
+    let i = 0;
+    while (i < n && (start[i] as number) < fromMs) i++;
+    if (agg === 'avg' || agg === 'sum') {
+      const sum = s.sum;
+      for (; i < n; i++) {
+        const t = start[i] as number;
+        if (t > toMs) break;
+        const b = (Math.floor(t / stepMs) - b0) | 0;
+        gc[b] = (gc[b] as number) + (count[i] as number);
+        gv[b] = (gv[b] as number) + (sum[i] as number);
+      }
+    } else if (agg === 'count') {
+      for (; i < n; i++) {
+        const t = start[i] as number;
+        if (t > toMs) break;
+        const b = (Math.floor(t / stepMs) - b0) | 0;
+        gc[b] = (gc[b] as number) + (count[i] as number);
+      }
+    } else {
+      const col = agg === 'min' ? s.min : s.max;
+      const isMin = agg === 'min';
+      for (; i < n; i++) {
+        const t = start[i] as number;
+        if (t > toMs) break;
+        const b = (Math.floor(t / stepMs) - b0) | 0;
+        gc[b] = (gc[b] as number) + (count[i] as number);
+        const m = col[i] as number;
+        if (isMin ? m < (gv[b] as number) : m > (gv[b] as number)) gv[b] = m;
+      }
+    }
+  }
+
+  #addRate(g: GroupAcc, s: SlotColumns): void {
+    const { fromMs, toMs, stepMs } = this.#spec;
     const b0 = this.#b0;
     let prevStart = Number.NEGATIVE_INFINITY;
     let prevLast = Number.NaN;
@@ -111,61 +176,44 @@ export class RangeAggregator {
     for (let i = 0; i < s.length; i++) {
       const start = s.startMs[i] as number;
       if (start > toMs) break;
-      if (start < fromMs) {
-        if (agg === 'rate') {
-          prevStart = start;
-          prevLast = s.last[i] as number;
-          havePrev = true;
+      if (start >= fromMs) {
+        const bucket = Math.floor(start / stepMs);
+        const b = (bucket - b0) | 0;
+        g.count[b] = (g.count[b] as number) + (s.count[i] as number);
+        let inc = s.inc[i] as number;
+        if (havePrev && prevStart >= bucket * stepMs - stepMs) {
+          inc += counterDelta(prevLast, s.first[i] as number);
         }
-        continue;
+        g.value[b] = (g.value[b] as number) + inc;
       }
-      const bucket = Math.floor(start / stepMs);
-      // Small integer index (buckets since the first one) keeps element access on the fast path.
-      const b = (bucket - b0) | 0;
-      const n = s.count[i] as number;
-      g.count[b] = (g.count[b] as number) + n;
-      switch (agg) {
-        case 'avg':
-        case 'sum':
-          g.value[b] = (g.value[b] as number) + (s.sum[i] as number);
-          break;
-        case 'min': {
-          const m = s.min[i] as number;
-          if (m < (g.value[b] as number)) g.value[b] = m;
-          break;
-        }
-        case 'max': {
-          const m = s.max[i] as number;
-          if (m > (g.value[b] as number)) g.value[b] = m;
-          break;
-        }
-        case 'count':
-          break;
-        case 'rate': {
-          let inc = s.inc[i] as number;
-          if (havePrev && prevStart >= bucket * stepMs - stepMs) {
-            inc += counterDelta(prevLast, s.first[i] as number);
-          }
-          g.value[b] = (g.value[b] as number) + inc;
-          prevStart = start;
-          prevLast = s.last[i] as number;
-          havePrev = true;
-          break;
-        }
-        default: {
-          const ex = s.exact[i];
-          if (ex) {
-            const arr = g.exact?.[b] ?? [];
-            for (let k = 0; k < ex.length; k++) arr.push(ex[k] as number);
-            (g.exact as Array<number[] | null>)[b] = arr;
-          }
-          const sk = s.sketch[i];
-          if (sk) {
-            const acc = g.sketch?.[b] ?? new QuantileSketch();
-            acc.merge(sk);
-            (g.sketch as Array<QuantileSketch | null>)[b] = acc;
-          }
-        }
+      prevStart = start;
+      prevLast = s.last[i] as number;
+      havePrev = true;
+    }
+  }
+
+  #addQuantile(g: GroupAcc, s: SlotColumns): void {
+    const { fromMs, toMs, stepMs } = this.#spec;
+    const b0 = this.#b0;
+    const exact = g.exact as Array<number[] | null>;
+    const sketches = g.sketch as Array<QuantileSketch | null>;
+    for (let i = 0; i < s.length; i++) {
+      const start = s.startMs[i] as number;
+      if (start > toMs) break;
+      if (start < fromMs) continue;
+      const b = (Math.floor(start / stepMs) - b0) | 0;
+      g.count[b] = (g.count[b] as number) + (s.count[i] as number);
+      const ex = s.exact[i];
+      if (ex) {
+        const arr = exact[b] ?? [];
+        for (let k = 0; k < ex.length; k++) arr.push(ex[k] as number);
+        exact[b] = arr;
+      }
+      const sk = s.sketch[i];
+      if (sk) {
+        const acc = sketches[b] ?? new QuantileSketch();
+        acc.merge(sk);
+        sketches[b] = acc;
       }
     }
   }

@@ -163,6 +163,85 @@ export function fillSlots(
     if (last !== undefined && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
     else merged.push([r[0], r[1]]);
   }
+  const needs = request.needs;
+  const wantSum = needs.sum;
+  const wantMinMax = needs.minMax;
+  const wantRate = needs.rate;
+  const wantQuantile = needs.quantile;
+  const raw = scratch.raw;
+  raw.reset();
+  for (const [a, b] of merged) rawSlotsFor(read(s, a, b), request, ROLLUP_MS, raw);
+  let r = 0;
+  const emitRaw = (): void => {
+    const n = out.push();
+    out.startMs[n] = raw.startMs[r] as number;
+    out.count[n] = raw.count[r] as number;
+    if (wantSum) out.sum[n] = raw.sum[r] as number;
+    if (wantMinMax) {
+      out.min[n] = raw.min[r] as number;
+      out.max[n] = raw.max[r] as number;
+    }
+    if (wantRate) {
+      out.first[n] = raw.first[r] as number;
+      out.last[n] = raw.last[r] as number;
+      out.inc[n] = raw.inc[r] as number;
+    }
+    if (wantQuantile) {
+      out.exact[n] = raw.exact[r] ?? null;
+      out.sketch[n] = null;
+    }
+    r++;
+  };
+  const pages: RollupRef[] = [];
+  let ordered = true;
+  for (const ref of s.rollups) {
+    if (ref.maxMinuteMs < mLo || ref.minMinuteMs >= mHi) continue;
+    const prev = pages[pages.length - 1];
+    if (prev !== undefined && ref.minMinuteMs <= prev.maxMinuteMs) ordered = false;
+    pages.push(ref);
+  }
+  if (ordered) {
+    // The usual case: pages in seal order are also in time order and disjoint, so minutes are
+    // emitted straight from each page, skipping those a raw range covers.
+    pages.sort((x, y) => x.minMinuteMs - y.minMinuteMs);
+    let rr = 0;
+    const rawStart = raw.startMs;
+    for (const ref of pages) {
+      const d = decodeCached(ref, loadPage, request, decoded);
+      const minuteMs = d.minuteMs;
+      const count = d.count;
+      const sum = d.sum;
+      const n = d.n;
+      for (let k = 0; k < n; k++) {
+        const m = minuteMs[k] as number;
+        if (m < mLo) continue;
+        if (m >= mHi) break;
+        while (rr < merged.length && (merged[rr] as [number, number])[1] < m) rr++;
+        const cover = merged[rr];
+        if (cover !== undefined && cover[0] <= m) continue;
+        while (r < raw.length && (rawStart[r] as number) < m) emitRaw();
+        const o = out.push();
+        out.startMs[o] = m;
+        out.count[o] = count[k] as number;
+        if (wantSum) out.sum[o] = sum[k] as number;
+        if (wantMinMax) {
+          out.min[o] = d.min[k] as number;
+          out.max[o] = d.max[k] as number;
+        }
+        if (wantRate) {
+          out.first[o] = d.first[k] as number;
+          out.last[o] = d.last[k] as number;
+          out.inc[o] = d.inc[k] as number;
+        }
+        if (wantQuantile) {
+          out.exact[o] = null;
+          out.sketch[o] = d.sketch[k] ?? null;
+        }
+      }
+    }
+    while (r < raw.length) emitRaw();
+    return;
+  }
   // Rollup minutes: mark raw minutes so rollups skip them.
   const epoch = ++scratch.epoch;
   const rawEpoch = -epoch;
@@ -171,11 +250,6 @@ export function fillSlots(
     const i1 = Math.min(scratch.n, Math.floor((b - mLo) / ROLLUP_MS) + 1);
     for (let i = i0; i < i1; i++) scratch.stamp[i] = rawEpoch;
   }
-  const needs = request.needs;
-  const wantSum = needs.sum;
-  const wantMinMax = needs.minMax;
-  const wantRate = needs.rate;
-  const wantQuantile = needs.quantile;
   const stamp = scratch.stamp;
   const sCount = scratch.count;
   const sSum = scratch.sum;
@@ -209,32 +283,7 @@ export function fillSlots(
       if (wantQuantile) scratch.sketch[i] = d.sketch[k] ?? null;
     }
   }
-  // Raw slots of the raw ranges, in time order.
-  const raw = scratch.raw;
-  raw.reset();
-  for (const [a, b] of merged) rawSlotsFor(read(s, a, b), request, ROLLUP_MS, raw);
   // Merge minute slots and raw slots by start time.
-  let r = 0;
-  const emitRaw = (): void => {
-    const n = out.push();
-    out.startMs[n] = raw.startMs[r] as number;
-    out.count[n] = raw.count[r] as number;
-    if (needs.sum) out.sum[n] = raw.sum[r] as number;
-    if (needs.minMax) {
-      out.min[n] = raw.min[r] as number;
-      out.max[n] = raw.max[r] as number;
-    }
-    if (needs.rate) {
-      out.first[n] = raw.first[r] as number;
-      out.last[n] = raw.last[r] as number;
-      out.inc[n] = raw.inc[r] as number;
-    }
-    if (needs.quantile) {
-      out.exact[n] = raw.exact[r] ?? null;
-      out.sketch[n] = null;
-    }
-    r++;
-  };
   const rawStart = raw.startMs;
   for (let i = 0; i < nMinutes; i++) {
     if (stamp[i] !== epoch) continue;
