@@ -6,6 +6,7 @@ import {
   alertFingerprint,
   emptyAlertingState,
   evaluateRules,
+  fnv1a64,
   listAlerts,
   type RuleInput,
 } from './engine.ts';
@@ -286,6 +287,34 @@ describe('alert state machine', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('fingerprints', () => {
+  /** The textbook FNV-1a 64 with BigInt, over UTF-16 code units. */
+  function reference(text: string): string {
+    let h = 0xcbf29ce484222325n;
+    for (let i = 0; i < text.length; i++) {
+      h ^= BigInt(text.charCodeAt(i));
+      h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    }
+    return h.toString(16).padStart(16, '0');
+  }
+
+  it.each([
+    ['', 'cbf29ce484222325'],
+    ['a', 'af63dc4c8601ec8c'],
+    ['foobar', '85944171f73967e8'],
+  ])('fnv1a64(%j) = %s (published test vectors)', (text, hash) => {
+    expect(fnv1a64(text)).toBe(hash);
+  });
+
+  it('agrees with a BigInt implementation (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (text) => {
+        expect(fnv1a64(text)).toBe(reference(text));
+      }),
     );
   });
 });
