@@ -180,18 +180,51 @@ export class ProtobufReader {
     const start = this.pos;
     this.pos = stop;
     const len = stop - start;
-    if (len <= 64) {
-      // ASCII fast path: label names and most values are short ASCII.
-      let s = '';
-      for (let i = start; i < stop; i++) {
-        const c = buf[i] as number;
-        if (c >= 0x80) return decodeUtf8(buf, start, stop);
-        s += String.fromCharCode(c);
+    if (len > MAX_CACHED_STRING) return decodeUtf8(buf, start, stop);
+    // Label names and values repeat in every request: look the bytes up before building a string.
+    let h = 0x811c9dc5;
+    for (let i = start; i < stop; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+    const slot = (h >>> 0) & (STRING_CACHE_SIZE - 1);
+    const cached = CACHE_BYTES[slot];
+    if (cached !== undefined && cached.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (cached[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
       }
-      return s;
+      if (same) return CACHE_STRINGS[slot];
     }
-    return decodeUtf8(buf, start, stop);
+    // ASCII fast path; anything else goes through the UTF-8 decoder.
+    let s = '';
+    for (let i = start; i < stop; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x80) {
+        const u = decodeUtf8(buf, start, stop);
+        if (u !== undefined) remember(slot, buf, start, stop, u);
+        return u;
+      }
+      s += String.fromCharCode(c);
+    }
+    remember(slot, buf, start, stop, s);
+    return s;
   }
+}
+
+/**
+ * A direct-mapped cache of short decoded strings, keyed by an FNV-1a hash of their bytes and
+ * checked byte for byte. Label strings repeat across requests, so most lookups hit and skip
+ * building a string. A pure cache: what is returned never depends on what it holds.
+ */
+const STRING_CACHE_SIZE = 8192; // a power of two
+const MAX_CACHED_STRING = 64;
+const CACHE_BYTES: (Uint8Array | undefined)[] = new Array(STRING_CACHE_SIZE);
+const CACHE_STRINGS: (string | undefined)[] = new Array(STRING_CACHE_SIZE);
+
+function remember(slot: number, buf: Uint8Array, start: number, stop: number, s: string): void {
+  CACHE_BYTES[slot] = buf.slice(start, stop);
+  CACHE_STRINGS[slot] = s;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
