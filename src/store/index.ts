@@ -7,4 +7,15 @@ export {
   type StoreLogger,
 } from './embedded/options.ts';
 export { executeRange, type SlotRequest, validateRange } from './range-query.ts';
+export {
+  type AppendLog,
+  type DocumentCollection,
+  EmbeddedStateStore,
+  type LogEntry,
+  type LogRange,
+  MemoryStateStore,
+  openEmbeddedStateStore,
+  type StateStore,
+  type StoredDocument,
+} from './state/index.ts';
 export type { AppendOptions, AppendResult, Store, StoreStats } from './store.ts';
