@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Alert, NotificationGroup } from '../contract/index.ts';
 import {
@@ -135,5 +136,56 @@ describe('grouping timers', () => {
     expect(groupLabelsOf(alert('a1', 'api', 'firing'), ['service', 'zone'])).toEqual({
       service: 'api',
     });
+  });
+});
+
+describe('grouping properties', () => {
+  it('never sends an empty message, reports resolved only after firing, and notifies every alert firing long enough', () => {
+    const ids = ['a1', 'a2', 'w1'];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(fc.constantFrom<Alert['state'] | 'absent'>('firing', 'resolved', 'absent'), {
+            minLength: 3,
+            maxLength: 3,
+          }),
+          {
+            minLength: 1,
+            maxLength: 80,
+          },
+        ),
+        (steps) => {
+          let state = emptyGroupingState();
+          const notifiedFiring = new Set<string>();
+          const firingSince = new Map<string, number>();
+          steps.forEach((states, k) => {
+            const t = k * 15 * S;
+            const alerts = ids.flatMap((id, i) => {
+              const st = states[i];
+              return st === undefined || st === 'absent'
+                ? []
+                : [alert(id, id.startsWith('w') ? 'web' : 'api', st)];
+            });
+            for (const id of ids) {
+              const firing = alerts.some((a) => a.id === id && a.state === 'firing');
+              if (!firing) firingSince.delete(id);
+              else if (!firingSince.has(id)) firingSince.set(id, t);
+            }
+            const r = groupNotifications(state, alerts, t, route);
+            state = r.state;
+            for (const n of r.notifications) {
+              expect(n.firing.length + n.resolved.length).toBeGreaterThan(0);
+              for (const a of n.resolved) expect(notifiedFiring.has(a.id)).toBe(true);
+              for (const a of n.firing) notifiedFiring.add(a.id);
+            }
+            for (const [id, since] of firingSince) {
+              if (t - since >= route.groupWaitMs + route.groupIntervalMs) {
+                expect(notifiedFiring.has(id), `${id} firing since ${since}`).toBe(true);
+              }
+            }
+          });
+        },
+      ),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate, humanize, type TemplateContext } from './template.ts';
 
@@ -76,5 +77,33 @@ describe('template rendering', () => {
     [-2500, '-2.5k'],
   ])('humanize(%s) = %s', (n, s) => {
     expect(humanize(n)).toBe(s);
+  });
+});
+
+describe('template properties', () => {
+  it('inserts any label value verbatim and never throws while rendering', () => {
+    const r = compileTemplate('<{{ $labels.a }}|{{ $labels.a | upper | default "x" }}>');
+    if (!r.ok) throw new Error(r.reason);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (value) => {
+        const out = r.template.render({ labels: { a: value } });
+        expect(out.startsWith(`<${value}|`)).toBe(true);
+      }),
+    );
+  });
+
+  it('compiles or explains any source, never throwing', () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom('{', '}', '$', '|', '"', ' ', 'a', 'l', '.', '1', '\\'),
+        }),
+        (source) => {
+          const r = compileTemplate(source);
+          if (r.ok) expect(typeof r.template.render({ labels: {}, value: 1 })).toBe('string');
+          else expect(r.reason.length).toBeGreaterThan(0);
+        },
+      ),
+    );
   });
 });
