@@ -18,7 +18,8 @@
  * `maxCadenceMs` (e.g. daily data) hour buckets mean nothing, and the detector scores against
  * one global EWMA instead (like `ewma`).
  *
- * Memory: 576 float32 (2,304 bytes) of tables plus ten numbers.
+ * Memory: 576 float32 (2,304 bytes) of tables plus ten numbers. Because the tables are float32,
+ * values are clipped to ±1e18 and bucket means keep ~7 significant digits.
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
@@ -32,6 +33,8 @@ const WEEK_BUCKETS = 168;
 /** Table layout: [mean, variance, weightHours] × (24 hour-of-day buckets, then 168 hour-of-week). */
 const TABLE_LENGTH = 3 * (HOUR_BUCKETS + WEEK_BUCKETS);
 const WEEK_BASE = 3 * HOUR_BUCKETS;
+/** Values are clipped to ±this: bucket variances (up to (2e18)²) then fit in float32. */
+const MAX_SEASONAL_VALUE = 1e18;
 /** Bucket weights stop growing here (keeps the running-average phase finite). */
 const MAX_WEIGHT = 1e6;
 
@@ -94,8 +97,15 @@ export class SeasonalDetector extends BaseDetector {
     this.options = mergeOptions('seasonal', defaultSeasonalOptions(), options);
   }
 
-  step(timestampMs: number, value: number, learn: boolean): number {
+  step(timestampMs: number, rawValue: number, learn: boolean): number {
     const o = this.options;
+    // Float32 tables: keep values (and so squared deviations) within float32 range.
+    const value =
+      rawValue > MAX_SEASONAL_VALUE
+        ? MAX_SEASONAL_VALUE
+        : rawValue < -MAX_SEASONAL_VALUE
+          ? -MAX_SEASONAL_VALUE
+          : rawValue;
     const n = this.n;
     const t = this.#table;
     if (learn && n > 0) {

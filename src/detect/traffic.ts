@@ -64,8 +64,11 @@ export class TrafficDetector extends BaseDetector {
     this.upper = Math.max(slow, (slow + c) * ratio - c);
     const min = Math.min(this.#min, value);
     this.warm = n >= o.warmupSamples && min >= 0 && slow >= 0;
-    const r = (fast + c) / (slow + c);
-    this.#r = r > 0 ? r : 1;
+    const den = slow + c;
+    const q = den > 0 ? (fast + c) / den : 1;
+    // Bounded so state stays finite (a ratio of 1e12 scores 1 anyway).
+    const r = q > 1e12 ? 1e12 : q < 1e-12 ? 1e-12 : q;
+    this.#r = r;
     if (learn) {
       this.#fast = fast;
       this.#min = min;
@@ -75,7 +78,7 @@ export class TrafficDetector extends BaseDetector {
       this.#slow = slow + a * d;
       this.#slowVar = (1 - a) * (this.#slowVar + a * d * d);
     }
-    return this.warm && r > 0 ? calibrate(Math.log(r), this.#logRatio) : 0;
+    return this.warm && den > 0 ? calibrate(Math.log(r), this.#logRatio) : 0;
   }
 
   explain(value: number): string {
