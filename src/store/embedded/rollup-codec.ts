@@ -109,15 +109,50 @@ export function buildRollups(
     c.drops[m] = drops;
     c.dropSum[m] = dropSum;
     if (j - i > 2) {
-      const ks: number[] = [];
-      for (let x = i; x < j; x++) ks.push(sketchKey(vals[x] as number));
-      ks.sort((a, b) => a - b);
-      if (k + ks.length > c.keys.length) {
-        const next = new Int32Array(Math.max(c.keys.length * 2, k + ks.length));
-        next.set(c.keys);
-        c.keys = next;
+      // Inner keys: every value's key except one min and one max, ascending. When min and max
+      // share a key there is nothing to store (the encoder writes nothing either).
+      const kmin = sketchKey(mn);
+      if (sketchKey(mx) !== kmin) {
+        if (k + (j - i) > c.keys.length) {
+          const next = new Int32Array(Math.max(c.keys.length * 2, k + (j - i)));
+          next.set(c.keys);
+          c.keys = next;
+        }
+        const keys = c.keys;
+        let skippedMin = false;
+        let skippedMax = false;
+        const k0 = k;
+        for (let x = i; x < j; x++) {
+          const v = vals[x] as number;
+          if (!skippedMin && v === mn) {
+            skippedMin = true;
+            continue;
+          }
+          if (!skippedMax && v === mx) {
+            skippedMax = true;
+            continue;
+          }
+          // Insertion sort while the minute is small; a typed sort below otherwise.
+          const key = sketchKey(v);
+          let y = k++;
+          if (j - i <= 32) {
+            while (y > k0 && (keys[y - 1] as number) > key) {
+              keys[y] = keys[y - 1] as number;
+              y--;
+            }
+          }
+          keys[y] = key;
+        }
+        if (j - i > 32) keys.subarray(k0, k).sort();
+      } else {
+        // All inner keys equal kmin: store them so merges and full decodes stay exact.
+        if (k + (j - i) > c.keys.length) {
+          const next = new Int32Array(Math.max(c.keys.length * 2, k + (j - i)));
+          next.set(c.keys);
+          c.keys = next;
+        }
+        for (let x = 0; x < j - i - 2; x++) c.keys[k++] = kmin;
       }
-      for (let y = 1; y < ks.length - 1; y++) c.keys[k++] = ks[y] as number;
     }
     c.keyStart[m + 1] = k;
     i = j;
