@@ -208,6 +208,22 @@ describe('Dispatcher', () => {
     expect(late.results[0]).toMatchObject({ ok: false, attempts: 0, error: 'dispatcher closed' });
   });
 
+  it('close() aborts an attempt in flight; it is recorded as failed, not as a timeout', async () => {
+    const n = new FakeNotifier(
+      'a',
+      (_n, o) =>
+        new Promise((resolve) =>
+          o.signal?.addEventListener('abort', () => resolve({ ...transient, error: 'aborted' })),
+        ),
+    );
+    const { d, log } = make([n], { attemptTimeoutMs: 60_000 });
+    const pending = d.dispatch(sampleNotification());
+    for (let i = 0; i < 100 && n.sent.length === 0; i++) await Promise.resolve();
+    await d.close();
+    expect((await pending).results[0]).toMatchObject({ ok: false, attempts: 1 });
+    expect(log.snapshot().map((e) => [e.outcome, e.final])).toEqual([['failed', true]]);
+  });
+
   it('rejects duplicate channel names', () => {
     const a = new FakeNotifier('same', async () => ok);
     expect(() => make([a, a])).toThrow(/duplicate channel name "same"/);

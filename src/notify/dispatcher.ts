@@ -191,9 +191,15 @@ export class Dispatcher {
     n: Notification,
   ): Promise<{ result: DeliveryResult; outcome: DeliveryOutcome }> {
     const timeoutMs = this.#options.attemptTimeoutMs;
-    const timer = new AbortController();
-    const handle = setTimeout(() => timer.abort(timeoutError(timeoutMs)), timeoutMs);
-    const signal = AbortSignal.any([timer.signal, this.#closing.signal]);
+    // One controller per attempt, aborted by the timeout or by close(). (Not AbortSignal.any:
+    // it would hang a listener per attempt on the long-lived close signal.)
+    const attempt = new AbortController();
+    const handle = setTimeout(() => attempt.abort(timeoutError(timeoutMs)), timeoutMs);
+    const closing = this.#closing.signal;
+    const onClose = (): void => attempt.abort(closing.reason);
+    if (closing.aborted) onClose();
+    else closing.addEventListener('abort', onClose, { once: true });
+    const { signal } = attempt;
     try {
       // The race bounds the attempt even if a notifier ignores its signal.
       const result = await Promise.race([
@@ -206,9 +212,12 @@ export class Dispatcher {
         whenAborted(signal).then(() => failed(describeError(undefined, signal), true)),
       ]);
       if (result.ok) return { result, outcome: 'delivered' };
-      return { result, outcome: timer.signal.aborted ? 'timeout' : 'failed' };
+      const timedOut =
+        signal.aborted && (signal.reason as Error | undefined)?.name === 'TimeoutError';
+      return { result, outcome: timedOut ? 'timeout' : 'failed' };
     } finally {
       clearTimeout(handle);
+      closing.removeEventListener('abort', onClose);
     }
   }
 
