@@ -53,6 +53,7 @@ export {
   rampScore,
 } from './health-score.ts';
 export {
+  BucketSums,
   type BurnRatePolicy,
   type BurnRateWindowPair,
   budgetConsumed,
@@ -78,3 +79,4 @@ export {
   sumBuckets,
   thresholdBucket,
 } from './slo.ts';
+export { SliBucketSeries, type SliBucketSeriesJson } from './slo-buckets.ts';
