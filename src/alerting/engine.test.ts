@@ -353,6 +353,7 @@ describe('rule kinds', () => {
               expected: 120,
             },
             { metric: 'latency_ms', labels: { service: 'web' }, score: 0.5 },
+            { metric: 'latency_ms', labels: { service: 'warming' }, score: 0.95, isAnomaly: false },
             { metric: 'latency_ms', labels: { service: 'batch' }, score: 0.99 },
             { metric: 'cpu_usage_percent', labels: { service: 'api' }, score: 0.99 },
           ],

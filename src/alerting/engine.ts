@@ -33,13 +33,18 @@ export interface ThresholdInput {
   readonly series: readonly { readonly labels: Labels; readonly value: number }[];
 }
 
-/** Detector output for anomaly rules: the latest score of every scored series. */
+/**
+ * Detector output for anomaly rules: the latest score of every scored series — a detect/
+ * DetectorOutput plus the series and the observed value. `isAnomaly: false` (a detector still
+ * warming up) keeps the series inactive whatever its score.
+ */
 export interface AnomalyInput {
   readonly kind: 'anomaly';
   readonly series: readonly {
     readonly metric: string;
     readonly labels: Labels;
     readonly score: number;
+    readonly isAnomaly?: boolean;
     readonly detector?: string;
     readonly expected?: number;
     readonly observed?: number;
@@ -161,7 +166,7 @@ export function judgeRule(rule: CompiledRule['rule'], input: RuleInput, nowMs: n
         .map((s) => ({
           labels: { ...s.labels, metric: s.metric },
           value: s.score,
-          active: s.score >= rule.minScore,
+          active: s.score >= rule.minScore && s.isAnomaly !== false,
           vars: {
             metric: s.metric,
             ...(s.detector === undefined ? {} : { detector: s.detector }),
