@@ -14,13 +14,14 @@ export {
   type RatioSli,
   type Silence,
   type SilenceStatus,
-  type SliBucket,
   type Sli,
+  type SliBucket,
   type SloDefinition,
   type SloEvaluation,
   type SloWindow,
   type ThresholdSli,
 } from './alert.ts';
+export type { Anomaly, SeriesEstimate } from './anomaly.ts';
 export type {
   Kpi,
   KpiReport,

@@ -1,6 +1,30 @@
 /** @module The pipeline: the telemetry bus (in-process now, NATS JetStream when scaled out). */
 export type { Bus, BusMessage, BusSubscriber } from './bus.ts';
 export {
+  type AnomalyQuery,
+  type BandPoint,
+  type BaselineQuery,
+  type BaselineSeries,
+  DERIVED_SUFFIX,
+  DETECTOR_LABEL,
+  derivedMetric,
+  explainAnomaly,
+  isDerivedMetric,
+  queryAnomalies,
+  queryBaseline,
+} from './detection-series.ts';
+export {
+  type AnomalyListener,
+  type DetectionDeps,
+  type DetectionLogger,
+  type DetectionOptions,
+  type DetectionRuntime,
+  type DetectionStats,
+  DetectionWorker,
+  defaultDetectionOptions,
+  startDetectionWorker,
+} from './detection-worker.ts';
+export {
   createInProcessBus,
   defaultInProcessBusOptions,
   InProcessBus,
