@@ -69,7 +69,11 @@ export function slackPayload(n: Notification): SlackPayload {
   const blocks: SlackBlock[] = [
     {
       type: 'header',
-      text: { type: 'plain_text', text: truncate(n.title, SLACK_HEADER_MAX_CHARS) },
+      // Slack rejects blank text; a whitespace-only title is valid for us.
+      text: {
+        type: 'plain_text',
+        text: truncate(n.title.trim() || '(untitled)', SLACK_HEADER_MAX_CHARS),
+      },
     },
   ];
   // Slack rejects a section whose text is empty.

@@ -188,7 +188,7 @@ const isText = (v: unknown, max: number): boolean =>
   isObj(v) &&
   (v.type === 'plain_text' || v.type === 'mrkdwn') &&
   typeof v.text === 'string' &&
-  v.text.length > 0 &&
+  v.text.trim().length > 0 &&
   v.text.length <= max;
 
 export const slackValidator: Validate = ({ body }) => {
