@@ -9,6 +9,17 @@ export {
   usualCadenceMs,
 } from './health.ts';
 export {
+  defaultHealthScoreOptions,
+  type HealthPart,
+  type HealthPartName,
+  type HealthScore,
+  type HealthScoreInput,
+  type HealthScoreOptions,
+  healthScore,
+  type Ramp,
+  rampScore,
+} from './health-score.ts';
+export {
   computeKpis,
   defaultKpiOptions,
   judge,
@@ -41,17 +52,6 @@ export {
   sketchKey,
   sketchValue,
 } from './sketch.ts';
-export {
-  defaultHealthScoreOptions,
-  type HealthPart,
-  type HealthPartName,
-  type HealthScore,
-  type HealthScoreInput,
-  type HealthScoreOptions,
-  healthScore,
-  type Ramp,
-  rampScore,
-} from './health-score.ts';
 export {
   BucketSums,
   type BurnRatePolicy,
