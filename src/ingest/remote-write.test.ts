@@ -461,6 +461,20 @@ describe('remote write: validation', () => {
     ]);
   });
 
+  it('decodes label strings right when there are more of them than the string cache holds', () => {
+    // 20,000 distinct values over an 8,192-slot cache: slots collide and are overwritten.
+    const series = Array.from({ length: 20_000 }, (_, i) => ({
+      labels: { __name__: 'up', id: `v${i}`, same: 'x' },
+      samples: [[NOW, i]] as [number, number][],
+    }));
+    for (let round = 0; round < 2; round++) {
+      const r = decodeRemoteWriteProto(encodeRemoteWriteProto(series), limits);
+      const got = plain(r);
+      expect(got).toHaveLength(20_000);
+      for (const g of got) expect(g.labels).toEqual({ id: `v${g.values[0]}`, same: 'x' });
+    }
+  });
+
   it('drops labels with empty values, as Prometheus does', () => {
     const r = decodeRemoteWrite(
       encodeRemoteWrite([{ labels: { __name__: 'up', a: '', b: 'x' }, samples: [[NOW, 1]] }]),

@@ -13,7 +13,13 @@
  * message Sample       { double value = 1; int64 timestamp = 2; }  // timestamp: ms since epoch
  * ```
  */
-import { LABEL_NAME_RE, METRIC_NAME_LABEL, METRIC_NAME_RE } from '../contract/index.ts';
+import {
+  LABEL_NAME_RE,
+  type Labels,
+  METRIC_NAME_LABEL,
+  METRIC_NAME_RE,
+  sortLabels,
+} from '../contract/index.ts';
 import { checkTimeWindow, codePointLength, type IngestLimits, isoOrRaw } from './limits.ts';
 import {
   ProtobufError,
@@ -136,6 +142,8 @@ class DecodeState {
   /** The accepted time window, inclusive: checked per sample without building a message. */
   readonly minMs: number;
   readonly maxMs: number;
+  /** The label limits, as the label-set cache records them. */
+  readonly limitsKey: string;
   /**
    * One arena for the request's samples; each series gets a view. Fewer, larger allocations than
    * two typed arrays per series (remote write often sends one sample per series).
@@ -149,6 +157,7 @@ class DecodeState {
     this.timestampsMs = new Float64Array(capacity);
     this.values = new Float64Array(capacity);
     this.limits = limits;
+    this.limitsKey = limitsKey(limits);
     this.minMs = limits.nowMs - limits.retentionMs;
     this.maxMs = limits.nowMs + limits.maxFutureMs;
     this.problems = new ProblemList(limits.maxProblemItems);
@@ -166,20 +175,46 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
   const start = r.pos;
 
   // Pass 1: count samples (to size the arrays) and note histograms.
+  // Also find the byte range of the labels when they are contiguous (Prometheus writes them
+  // first, together), for the label-set cache.
   let count = 0;
   let histograms = 0;
+  let labelsStart = -1;
+  let labelsEnd = -1;
+  let contiguous = true;
   while (r.pos < end) {
+    const at = r.pos;
     const tag = r.uint32(end);
     const wire = tag & 7;
     const field = tag >>> 3;
     if (field === TIMESERIES_SAMPLES && wire === WIRE_LEN) count++;
     else if (field === TIMESERIES_HISTOGRAMS && wire === WIRE_LEN) histograms++;
     r.skip(wire, end, field);
+    if (field === TIMESERIES_LABELS && wire === WIRE_LEN) {
+      if (labelsStart < 0) labelsStart = at;
+      else if (labelsEnd !== at) contiguous = false;
+      labelsEnd = r.pos;
+    }
   }
   state.totalSamplesAtLeast += count;
   if (state.totalSamplesAtLeast > limits.maxItemsPerBatch) return false;
   // Native histograms are not stored yet (docs/decisions/0002-ingest-decoders.md): skip, count.
   state.skipped += histograms;
+
+  // A label set seen before (same bytes, same limits) was valid then and is valid now.
+  let slot = -1;
+  let known: LabelSet | undefined;
+  if (labelsStart >= 0 && contiguous) {
+    slot = hashBytes(r.buf, labelsStart, labelsEnd) & (LABEL_SET_CACHE_SIZE - 1);
+    const e = LABEL_SETS[slot];
+    if (
+      e !== undefined &&
+      e.limits === state.limitsKey &&
+      sameBytes(e.bytes, r.buf, labelsStart, labelsEnd)
+    ) {
+      known = e;
+    }
+  }
 
   // Pass 2: labels and samples.
   r.pos = start;
@@ -195,6 +230,7 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
   let metric: string | undefined;
   let labelCount = 0;
   let hasEmpty = false;
+  let labelsOk = true;
   let ok = true;
   let n = 0;
   let sampleIndex = 0;
@@ -247,6 +283,8 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
       timestampsMs[base + n] = ts;
       values[base + n] = value;
       n++;
+    } else if (field === TIMESERIES_LABELS && wire === WIRE_LEN && known !== undefined) {
+      r.pos = r.lengthDelimitedEnd(end);
     } else if (field === TIMESERIES_LABELS && wire === WIRE_LEN) {
       const stop = r.lengthDelimitedEnd(end);
       let name: string | undefined = '';
@@ -261,26 +299,26 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
       }
       if (name === undefined) {
         problems.add(index, 'labels', 'a label name is not valid UTF-8');
-        ok = false;
+        labelsOk = false;
         continue;
       }
       const where = `labels.${name}`;
       if (value === undefined) {
         problems.add(index, where, 'label value is not valid UTF-8');
-        ok = false;
+        labelsOk = false;
         continue;
       }
       if (name === METRIC_NAME_LABEL) {
         if (metric !== undefined) {
           problems.add(index, where, 'label __name__ appears more than once');
-          ok = false;
+          labelsOk = false;
         } else if (!GOOD_METRICS.has(value) && !isMetricName(value)) {
           problems.add(
             index,
             where,
             `metric name ${JSON.stringify(value)} is not valid: use letters, digits, '_', ':' and '.', not starting with a digit or '.', at most 256 characters`,
           );
-          ok = false;
+          labelsOk = false;
           metric = '';
         } else {
           metric = value;
@@ -290,7 +328,7 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
       const why = checkLabel(name, value, labels, limits);
       if (why !== undefined) {
         problems.add(index, name === '' ? 'labels' : where, why);
-        ok = false;
+        labelsOk = false;
         continue;
       }
       labels[name] = value;
@@ -307,30 +345,78 @@ function decodeTimeSeries(r: ProtobufReader, end: number, state: DecodeState): b
       r.skip(wire, end, field);
     }
   }
-  if (metric === undefined) {
-    problems.add(index, `labels.${METRIC_NAME_LABEL}`, 'time series has no __name__ label');
-    ok = false;
-  }
-  if (labelCount > limits.maxTagCount) {
-    problems.add(
-      index,
-      'labels',
-      `time series has ${labelCount} labels besides __name__; the limit is ${limits.maxTagCount}`,
-    );
-    ok = false;
+  if (known === undefined) {
+    if (metric === undefined) {
+      problems.add(index, `labels.${METRIC_NAME_LABEL}`, 'time series has no __name__ label');
+      labelsOk = false;
+    }
+    if (labelCount > limits.maxTagCount) {
+      problems.add(
+        index,
+        'labels',
+        `time series has ${labelCount} labels besides __name__; the limit is ${limits.maxTagCount}`,
+      );
+      labelsOk = false;
+    }
+    if (!labelsOk) return true;
+    const l = hasEmpty ? withoutEmptyValues(labels) : labels;
+    known = {
+      bytes: slot >= 0 ? r.buf.slice(labelsStart, labelsEnd) : EMPTY,
+      limits: state.limitsKey,
+      metric: metric as string,
+      labels: sorted ? l : sortLabels(l),
+      key: sorted ? metricKey(metric as string) + key : labelsKey(metric as string, l),
+    };
+    if (slot >= 0) LABEL_SETS[slot] = known;
   }
   if (!ok || n === 0) return true;
-  const l = hasEmpty ? withoutEmptyValues(labels) : labels;
   state.grouper.addSeriesKeyed(
-    sorted ? metricKey(metric as string) + key : labelsKey(metric as string, l),
-    metric as string,
-    l,
+    known.key,
+    known.metric,
+    known.labels,
     timestampsMs.subarray(base, base + n),
     values.subarray(base, base + n),
     index,
-    sorted,
+    true,
   );
   state.used = base + n;
+  return true;
+}
+
+/** A validated label set, remembered by its bytes on the wire. */
+interface LabelSet {
+  readonly bytes: Uint8Array;
+  /** The label limits it was validated against (`limitsKey`). */
+  readonly limits: string;
+  readonly metric: string;
+  /** Sorted by name; shared by every batch that sends these bytes, so never mutated. */
+  readonly labels: Labels;
+  /** Series identity for SeriesGrouper. */
+  readonly key: string;
+}
+
+/**
+ * Validated label sets by a hash of their bytes (direct-mapped, checked byte for byte).
+ * Prometheus sends the same series every scrape, so most time series skip string decoding,
+ * validation and key building. A pure cache: results never depend on what it holds.
+ */
+const LABEL_SET_CACHE_SIZE = 16_384; // a power of two
+const LABEL_SETS: (LabelSet | undefined)[] = new Array(LABEL_SET_CACHE_SIZE);
+const EMPTY = new Uint8Array(0);
+
+function limitsKey(limits: IngestLimits): string {
+  return `${limits.maxTagCount}/${limits.maxTagKeyLength}/${limits.maxTagValueLength}`;
+}
+
+function hashBytes(buf: Uint8Array, start: number, stop: number): number {
+  let h = 0x811c9dc5; // FNV-1a
+  for (let i = start; i < stop; i++) h = Math.imul(h ^ (buf[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
+function sameBytes(a: Uint8Array, buf: Uint8Array, start: number, stop: number): boolean {
+  if (a.length !== stop - start) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== buf[start + i]) return false;
   return true;
 }
 
