@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { isOpsError, type OpsError } from '../contract/index.ts';
 import {
   parseAlertingConfig,
@@ -457,5 +460,24 @@ describe('small parsers', () => {
     ['', null],
   ])('duration %j → %s', (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
+  });
+});
+
+describe('the examples in the docs', () => {
+  /** Every ```yaml block of a docs page, parsed. */
+  function yamlBlocks(page: string): unknown[] {
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'docs', page), 'utf8');
+    return [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parseYaml(m[1] as string));
+  }
+
+  it.each(['alerting.md', 'slos.md'])('%s examples are valid config', (page) => {
+    const blocks = yamlBlocks(page);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const b of blocks) {
+      expect(problems(b)).toEqual([]);
+      expect(
+        [...Value.Errors(AlertingConfigSchema, b)].map((e) => `${e.path} ${e.message}`),
+      ).toEqual([]);
+    }
   });
 });
