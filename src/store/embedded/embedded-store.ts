@@ -667,6 +667,11 @@ export class EmbeddedStore implements Store {
     this.#segments.clear();
   }
 
+  /** WAL fdatasync calls so far (for tests of group commit). */
+  get walSyncs(): number {
+    return this.#wal?.syncs ?? 0;
+  }
+
   /** Labels of a series id (for tests and tools). */
   labelsOf(id: number): Labels | undefined {
     return this.#registry.byId[id]?.labels;

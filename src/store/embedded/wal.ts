@@ -265,6 +265,8 @@ export class WalWriter {
   #pending: Pending[] = [];
   #draining: Promise<void> | null = null;
   #failed: unknown = null;
+  /** Number of fdatasync calls so far (group commit makes it smaller than the appends). */
+  syncs = 0;
   /** fds of rotated-away segments still owed writes; closed once drained. */
   #retired = new Set<number>();
 
@@ -317,6 +319,7 @@ export class WalWriter {
           if (written !== total) throw new Error(`short WAL write: ${written} of ${total} bytes`);
         }
         await fdatasyncAsync(first.fd);
+        this.syncs++;
         for (const p of group) p.resolve();
       } catch (err) {
         this.#failed = err;
