@@ -132,7 +132,11 @@ export class Dispatcher {
       (results) => ({ notificationId: notification.id, results }),
     );
     this.#inFlight.add(run);
-    void run.finally(() => this.#inFlight.delete(run));
+    const forget = (): void => {
+      this.#inFlight.delete(run);
+    };
+    // Both arms, so a rejected run (a bug) is not also an unhandled rejection here.
+    run.then(forget, forget);
     return run;
   }
 
