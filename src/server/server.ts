@@ -12,6 +12,7 @@ import { createApiKeyCheck } from './auth.ts';
 import { ServerContext } from './context.ts';
 import { installErrorBoundary, sendProblem } from './error-boundary.ts';
 import { defaultServerOptions, type ServerDeps, type ServerOptions } from './options.ts';
+import { registerAnomalyRoutes } from './routes-anomalies.ts';
 import { registerIngestRoutes } from './routes-ingest.ts';
 import { registerLiveRoutes } from './routes-live.ts';
 import { registerQueryRoutes } from './routes-query.ts';
@@ -125,6 +126,7 @@ export async function createServer(
   registerIngestRoutes(app, ctx);
   registerQueryRoutes(app, ctx);
   registerLiveRoutes(app, ctx);
+  registerAnomalyRoutes(app, ctx);
 
   await app.ready();
   return app;
