@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from '../contract/index.ts';
 import { OpsError } from '../contract/index.ts';
 import { defaultIngestLimits } from '../ingest/index.ts';
-import { createInProcessBus } from '../pipeline/index.ts';
+import { createInProcessBus, startDetectionWorker } from '../pipeline/index.ts';
 import { createServer } from '../server/index.ts';
 import { openEmbeddedStore } from '../store/index.ts';
 import { type Config, type ConfigSources, durationMs, isLoopback, loadConfig } from './config.ts';
@@ -51,11 +51,16 @@ export async function startPlatform(
     clock,
     onSubscriberError: (err) => busLogger.error({ err }, 'bus subscriber failed'),
   });
+  // Every ingested series gets the default detector ensemble; state lives in <dataDir>/detect.
+  const detection = await startDetectionWorker(
+    { store, bus, clock, logger: logger.child({ component: 'detect' }) },
+    { stateDir: join(config.dataDir, 'detect') },
+  );
   let ready = false;
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
   const app = await createServer(
-    { store, clock, logger: logger.child({ component: 'server' }), bus },
+    { store, clock, logger: logger.child({ component: 'server' }), bus, detection },
     {
       maxBodyBytes: config.maxBodyBytes,
       maxSeriesPerMetric: config.maxSeriesPerMetric,
@@ -97,6 +102,7 @@ export async function startPlatform(
         ready = false;
         await demo?.stop();
         await app.close();
+        await detection.close();
         await store.close();
         logger.info('opsight stopped');
       })();
