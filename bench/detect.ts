@@ -134,7 +134,11 @@ export async function runDetectorBench(
   const state: DetectorStateSize[] = [];
   const stateValues = workload(1, perSeries, (options.seed ?? 1) + 1);
   for (const name of names) {
+    // Two collections a tick apart: ArrayBuffer backing stores of the previous round are
+    // released asynchronously.
     const hasGc = gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
     const before = heapBytes();
     const detectors: Detector[] = new Array(stateSeries);
     for (let s = 0; s < stateSeries; s++) {
@@ -143,6 +147,8 @@ export async function runDetectorBench(
         d.update(START_MS + t * MINUTE_MS * 60, stateValues[t] ?? 0);
       detectors[s] = d;
     }
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
     gc();
     const heap = hasGc ? (heapBytes() - before) / stateSeries : Number.NaN;
     let bytes = 0;
