@@ -61,6 +61,10 @@ export const errorCodes = {
     status: 422,
     title: 'The alert rule, SLO, silence or inhibition rule is invalid',
   },
+  ALERTING_CONFLICT: {
+    status: 409,
+    title: 'The alert rule or SLO exists already, or is not one the API may change',
+  },
 
   // Config and CLI
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },

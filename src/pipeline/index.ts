@@ -1,4 +1,28 @@
 /** @module The pipeline: the telemetry bus (in-process now, NATS JetStream when scaled out). */
+
+export { DELIVERY_LOG_NAME, StateDeliveryLog } from './alerting-delivery-log.ts';
+export {
+  type AnomalySignal,
+  type AnomalySource,
+  aggregatePoints,
+} from './alerting-inputs.ts';
+export {
+  type AlertingLogger,
+  AlertingRuntime,
+  type AlertingRuntimeDeps,
+  type AlertingRuntimeOptions,
+  type AlertingSections,
+  type AlertView,
+  type BurnSeriesResult,
+  type BurnState,
+  type DefinitionSource,
+  defaultAlertingRuntimeOptions,
+  type EvaluationStats,
+  type RuleView,
+  type ServiceHealth,
+  type SilenceView,
+  type SloStatus,
+} from './alerting-runtime.ts';
 export type { Bus, BusMessage, BusSubscriber } from './bus.ts';
 export {
   type AnomalyQuery,
@@ -30,3 +54,4 @@ export {
   InProcessBus,
   type InProcessBusOptions,
 } from './in-process-bus.ts';
+export { burnSeries, SliCache } from './slo-buckets.ts';
