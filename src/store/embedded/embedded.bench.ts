@@ -44,7 +44,7 @@ function workload(series: number, samples: number, decimals: number | null, endM
 }
 
 function batches(
-  series: number,
+  _series: number,
   samples: number,
   w: ReturnType<typeof workload>,
   per: number,
