@@ -57,7 +57,7 @@ export interface DetectionDeps {
 export interface DetectionOptions {
   /** Where state snapshots go (`<dataDir>/detect`); undefined: state is not persisted. */
   readonly stateDir: string | undefined;
-  /** Most series tracked at once; the least recently updated is evicted. Default 50,000. */
+  /** Most series tracked at once; the least recently updated is evicted. Default 20,000 (about 5 KB of state each). */
   readonly maxSeries: number;
   /** At most one baseline-band point per series per this much event time. Default 60 s. */
   readonly bandStepMs: number;
@@ -79,7 +79,7 @@ export interface DetectionOptions {
 export function defaultDetectionOptions(): DetectionOptions {
   return {
     stateDir: undefined,
-    maxSeries: 50_000,
+    maxSeries: 20_000,
     bandStepMs: 60_000,
     checkIntervalMs: 15_000,
     snapshotIntervalMs: 300_000,
