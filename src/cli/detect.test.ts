@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, normal } from '../contract/index.ts';
 import { detectCommand, detectCsv } from './detect.ts';
+import { run } from './main.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -126,5 +127,22 @@ describe('opsight detect', () => {
     expect(bad.err).toMatch(/unknown detector "magic"; known: ensemble, ewma/);
     expect((await runCli('detect', '--help')).code).toBe(0);
     expect((await runCli('detect', input)).code).not.toBe(0);
+  });
+
+  it('is registered in the opsight CLI (detect and eval have --help)', async () => {
+    const write = process.stdout.write;
+    let out = '';
+    process.stdout.write = ((t: string) => {
+      out += t;
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      expect(await run(['node', 'opsight', 'detect', '--help'])).toBe(0);
+      expect(await run(['node', 'opsight', 'eval', '--help'])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out).toMatch(/Usage: opsight detect \[options\] <in> <out>/);
+    expect(out).toMatch(/Usage: opsight eval \[options\]/);
   });
 });

@@ -111,26 +111,30 @@ export function parseDetectorName(text: string): string {
 }
 
 export function detectCommand(): Command {
-  return new Command('detect')
-    .description(
-      'Score a CSV series (columns timestamp,value; others kept) row by row, streaming, and write it back with anomaly_score,is_anomaly,expected,lower,upper appended.',
-    )
-    .argument('<in>', 'input CSV (header with timestamp and value, case-insensitive)')
-    .argument('<out>', 'output CSV')
-    .addOption(
-      new Option('--detector <name>', `detector: ${DETECTOR_NAMES.join(', ')}`)
-        .default(DEFAULT_DETECTOR)
-        .argParser(parseDetectorName),
-    )
-    .option('--quiet', 'print no summary')
-    .action(
-      async (inPath: string, outPath: string, flags: { detector: string; quiet?: boolean }) => {
-        const s = await detectCsv(inPath, outPath, flags.detector);
-        if (flags.quiet !== true) {
-          process.stderr.write(
-            `${flags.detector}: ${s.rows} rows, ${s.anomalies} anomalies, ${s.skipped} rows without a timestamp or value → ${outPath}\n`,
-          );
-        }
-      },
-    );
+  return (
+    new Command('detect')
+      // addCommand does not pass the program's exitOverride down; main.ts maps CommanderError.
+      .exitOverride()
+      .description(
+        'Score a CSV series (columns timestamp,value; others kept) row by row, streaming, and write it back with anomaly_score,is_anomaly,expected,lower,upper appended.',
+      )
+      .argument('<in>', 'input CSV (header with timestamp and value, case-insensitive)')
+      .argument('<out>', 'output CSV')
+      .addOption(
+        new Option('--detector <name>', `detector: ${DETECTOR_NAMES.join(', ')}`)
+          .default(DEFAULT_DETECTOR)
+          .argParser(parseDetectorName),
+      )
+      .option('--quiet', 'print no summary')
+      .action(
+        async (inPath: string, outPath: string, flags: { detector: string; quiet?: boolean }) => {
+          const s = await detectCsv(inPath, outPath, flags.detector);
+          if (flags.quiet !== true) {
+            process.stderr.write(
+              `${flags.detector}: ${s.rows} rows, ${s.anomalies} anomalies, ${s.skipped} rows without a timestamp or value → ${outPath}\n`,
+            );
+          }
+        },
+      )
+  );
 }

@@ -119,30 +119,37 @@ function parseFraction(text: string): number {
 }
 
 export function evalCommand(): Command {
-  return new Command('eval')
-    .description(
-      'Score detectors on labelled CSVs (timestamp,value,label) under a directory: NAB-style window score (standard, reward_low_FP, reward_low_FN), point-adjusted precision/recall/F1, time to detect; per detector and per domain.',
-    )
-    .requiredOption('--data <dir>', 'directory searched recursively for *.csv with a label column')
-    .addOption(
-      new Option('--detector <name>', `detector, or "all": ${DETECTOR_NAMES.join(', ')}`)
-        .default('all')
-        .argParser(parseDetectorOrAll),
-    )
-    .option('--out <file>', 'also write the report: *.json as JSON, anything else as markdown')
-    .addOption(
-      new Option('--window-fraction <x>', 'share of each file covered by NAB windows')
-        .default(0.1)
-        .argParser(parseFraction),
-    )
-    .action(async (flags: EvalFlags) => {
-      const report = await runEval(flags, (t) => process.stderr.write(`${t}\n`));
-      const md = renderEvalMarkdown(report);
-      process.stdout.write(md);
-      if (flags.out !== undefined) {
-        await mkdir(dirname(flags.out), { recursive: true });
-        const body = flags.out.endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : md;
-        await writeFile(flags.out, body);
-      }
-    });
+  return (
+    new Command('eval')
+      // addCommand does not pass the program's exitOverride down; main.ts maps CommanderError.
+      .exitOverride()
+      .description(
+        'Score detectors on labelled CSVs (timestamp,value,label) under a directory: NAB-style window score (standard, reward_low_FP, reward_low_FN), point-adjusted precision/recall/F1, time to detect; per detector and per domain.',
+      )
+      .requiredOption(
+        '--data <dir>',
+        'directory searched recursively for *.csv with a label column',
+      )
+      .addOption(
+        new Option('--detector <name>', `detector, or "all": ${DETECTOR_NAMES.join(', ')}`)
+          .default('all')
+          .argParser(parseDetectorOrAll),
+      )
+      .option('--out <file>', 'also write the report: *.json as JSON, anything else as markdown')
+      .addOption(
+        new Option('--window-fraction <x>', 'share of each file covered by NAB windows')
+          .default(0.1)
+          .argParser(parseFraction),
+      )
+      .action(async (flags: EvalFlags) => {
+        const report = await runEval(flags, (t) => process.stderr.write(`${t}\n`));
+        const md = renderEvalMarkdown(report);
+        process.stdout.write(md);
+        if (flags.out !== undefined) {
+          await mkdir(dirname(flags.out), { recursive: true });
+          const body = flags.out.endsWith('.json') ? `${JSON.stringify(report, null, 2)}\n` : md;
+          await writeFile(flags.out, body);
+        }
+      })
+  );
 }

@@ -87,6 +87,10 @@ export class SeasonalDetector extends BaseDetector {
   #globalMean = 0;
   #globalVar = 0;
   #z = 0;
+  /** Cache of the bucket indices for the hour starting at #hourStartMs (local time); not state. */
+  #hourStartMs = Number.NaN;
+  #hi = 0;
+  #wi = 0;
   /** 0 = global fallback, 1 = hour-of-day, 2 = hour-of-week (for the explanation). */
   #level = 0;
   /** Whether the last score came from a seasonal bucket (the ensemble's choice of baseline). */
@@ -116,11 +120,17 @@ export class SeasonalDetector extends BaseDetector {
     const cadence = this.#cadenceMs;
     const seasonal = cadence > 0 && cadence <= o.maxCadenceMs;
     const local = timestampMs + o.tzOffsetMinutes * 60_000;
-    const day = Math.floor(local / DAY_MS);
-    const hour = Math.floor((local - day * DAY_MS) / HOUR_MS);
-    const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (dow 4, Sunday = 0)
-    const hi = 3 * hour;
-    const wi = WEEK_BASE + 3 * (dow * 24 + hour);
+    if (!(local >= this.#hourStartMs && local < this.#hourStartMs + HOUR_MS)) {
+      // A new hour: recompute the bucket indices (cached, as most samples share an hour).
+      const day = Math.floor(local / DAY_MS);
+      const hour = Math.floor((local - day * DAY_MS) / HOUR_MS);
+      const dow = (((day + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (dow 4, Sunday = 0)
+      this.#hourStartMs = day * DAY_MS + hour * HOUR_MS;
+      this.#hi = 3 * hour;
+      this.#wi = WEEK_BASE + 3 * (dow * 24 + hour);
+    }
+    const hi = this.#hi;
+    const wi = this.#wi;
 
     let mean: number;
     let variance: number;
