@@ -284,6 +284,14 @@ describe('decodeEventArray: bad events name index, field and reason', () => {
     if (!r.ok) expect(r.error.message).toMatch(/^2 of 3 events are invalid/);
   });
 
+  it('cuts long names quoted back in problems', () => {
+    const long = 'k'.repeat(100_000);
+    const [p] = problems(decodeEventArray([ev({ [long]: 1 })], limits));
+    expect(p!.field).toHaveLength(200);
+    expect(p!.field.endsWith('…')).toBe(true);
+    expect(p!.reason.length).toBeLessThanOrEqual(600);
+  });
+
   it('caps the listed problems but counts them all', () => {
     const r = decodeEventArray(
       Array.from({ length: 20 }, () => ev({ metric_value: null })),

@@ -57,7 +57,13 @@ export class ProblemList {
       this.#badItems++;
       this.#lastBadIndex = index;
     }
-    if (this.#items.length < this.#maxListed) this.#items.push({ index, field, reason });
+    if (this.#items.length < this.#maxListed) {
+      this.#items.push({
+        index,
+        field: clip(field, MAX_FIELD_CHARS),
+        reason: clip(reason, MAX_REASON_CHARS),
+      });
+    }
   }
 
   get empty(): boolean {
@@ -80,4 +86,15 @@ export function tooLarge(count: number, noun: string, limit: number): DecodeFail
     'INGEST_BATCH_TOO_LARGE',
     `the batch holds ${count} ${noun}; the limit is ${limit} per request, so split it into smaller batches`,
   );
+}
+
+/**
+ * Field paths and reasons quote names from the request; a 1 MB tag name must not come back 1,000
+ * times. Longer text is cut, with an ellipsis.
+ */
+const MAX_FIELD_CHARS = 200;
+const MAX_REASON_CHARS = 600;
+
+function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
