@@ -15,7 +15,7 @@
 import type { Aggregation, Point } from '../contract/index.ts';
 import { quantileSorted } from './kpi.ts';
 import { counterDelta, type SlotColumns, type SlotNeeds } from './rollup.ts';
-import { QuantileSketch } from './sketch.ts';
+import { QuantileSketch, sketchKey } from './sketch.ts';
 
 export interface BucketSpec {
   readonly fromMs: number;
@@ -208,12 +208,18 @@ export class RangeAggregator {
         const arr = exact[b] ?? [];
         for (let k = 0; k < ex.length; k++) arr.push(ex[k] as number);
         exact[b] = arr;
-      }
-      const sk = s.sketch[i];
-      if (sk) {
-        const acc = sketches[b] ?? new QuantileSketch();
-        acc.merge(sk);
-        sketches[b] = acc;
+      } else {
+        let acc = sketches[b];
+        if (acc === null || acc === undefined) {
+          acc = new QuantileSketch();
+          sketches[b] = acc;
+        }
+        const mn = s.min[i] as number;
+        const mx = s.max[i] as number;
+        acc.addKey(sketchKey(mn), 1);
+        if ((s.count[i] as number) >= 2) acc.addKey(sketchKey(mx), 1);
+        acc.addKeys(s.keys, s.keyFrom[i] as number, s.keyTo[i] as number);
+        acc.widen(mn, mx);
       }
     }
   }

@@ -9,7 +9,6 @@
  * directly and turns raw samples into slots with `rawSlots`; `RangeAggregator` then folds slots
  * into aligned buckets. Because an answer depends only on slots, raw and rollup paths agree.
  */
-import type { QuantileSketch } from './sketch.ts';
 
 /** Length of a stored rollup interval. */
 export const ROLLUP_MS = 60_000;
@@ -30,15 +29,34 @@ export class SlotColumns {
   last: Float64Array = new Float64Array(64);
   /** Counter increase over consecutive pairs inside the slot. */
   inc: Float64Array = new Float64Array(64);
-  /** Exact values of raw slots (null for sketched slots); only for quantile queries. */
+  /**
+   * Quantile queries: exact values of a raw slot, or null for a rollup slot, whose distribution
+   * is the sketch {key(min), key(max) when count >= 2, keys[keyFrom, keyTo)} (see sketch.ts).
+   */
   exact: Array<Float64Array | null> = [];
-  /** Sketches of rollup slots (null for raw slots); only for quantile queries. */
-  sketch: Array<QuantileSketch | null> = [];
+  keyFrom: Float64Array = new Float64Array(64);
+  keyTo: Float64Array = new Float64Array(64);
+  /** Sketch keys of rollup slots, back to back. */
+  keys: Int32Array = new Int32Array(256);
+  keyCount = 0;
 
   reset(): void {
     this.length = 0;
+    this.keyCount = 0;
     if (this.exact.length > 0) this.exact = [];
-    if (this.sketch.length > 0) this.sketch = [];
+  }
+
+  /** Appends keys[from, to) to the key pool and records them as slot n's inner keys. */
+  setKeys(n: number, keys: ArrayLike<number>, from: number, to: number): void {
+    const need = this.keyCount + (to - from);
+    if (need > this.keys.length) {
+      const next = new Int32Array(Math.max(need, this.keys.length * 2));
+      next.set(this.keys.subarray(0, this.keyCount));
+      this.keys = next;
+    }
+    this.keyFrom[n] = this.keyCount;
+    for (let i = from; i < to; i++) this.keys[this.keyCount++] = keys[i] as number;
+    this.keyTo[n] = this.keyCount;
   }
 
   /** Makes room for one more slot and returns its index. */
@@ -61,6 +79,8 @@ export class SlotColumns {
     this.first = g(this.first);
     this.last = g(this.last);
     this.inc = g(this.inc);
+    this.keyFrom = g(this.keyFrom);
+    this.keyTo = g(this.keyTo);
   }
 }
 
@@ -137,7 +157,6 @@ export function rawSlots(
       const e = new Float64Array(j - i);
       for (let k = i; k < j; k++) e[k - i] = vals[k] as number;
       out.exact[n] = e;
-      out.sketch[n] = null;
     }
     i = j;
   }

@@ -43,9 +43,15 @@ export function sketchValue(key: number): number {
   return key > 0 ? v : -v;
 }
 
-/** A DDSketch-style multiset of keys with exact count, min, max and sum. */
+/**
+ * A DDSketch-style multiset of keys with exact count, min and max. Counts live in a dense
+ * window of keys (grown on demand): values of one metric cluster within a few hundred keys, so
+ * adding and merging are array writes, and quantiles need no sort.
+ */
 export class QuantileSketch {
-  #bins = new Map<number, number>();
+  #counts: Float64Array | null = null;
+  /** Key stored at index 0 of #counts. */
+  #offset = 0;
   #count = 0;
   #min = Number.POSITIVE_INFINITY;
   #max = Number.NEGATIVE_INFINITY;
@@ -68,13 +74,56 @@ export class QuantileSketch {
     if (v > this.#max) this.#max = v;
   }
 
+  #ensure(lo: number, hi: number): Float64Array {
+    const c = this.#counts;
+    if (c === null) {
+      const size = Math.max(64, (hi - lo + 1) * 2);
+      this.#offset = lo - Math.floor((size - (hi - lo + 1)) / 2);
+      this.#counts = new Float64Array(size);
+      return this.#counts;
+    }
+    const end = this.#offset + c.length;
+    if (lo >= this.#offset && hi < end) return c;
+    const newLo = Math.min(lo, this.#offset);
+    const newHi = Math.max(hi, end - 1);
+    const size = Math.max(c.length * 2, newHi - newLo + 1 + 32);
+    const slack = size - (newHi - newLo + 1);
+    const offset = lo < this.#offset ? newLo - slack : newLo;
+    const next = new Float64Array(size);
+    next.set(c, this.#offset - offset);
+    this.#counts = next;
+    this.#offset = offset;
+    return next;
+  }
+
   /**
    * Adds `count` occurrences of `key`. Callers that add keys must also report the exact extremes
    * with `widen` (or the quantile clamp uses the keys' representatives).
    */
   addKey(key: number, count: number): void {
-    this.#bins.set(key, (this.#bins.get(key) ?? 0) + count);
+    const c = this.#ensure(key, key);
+    const i = key - this.#offset;
+    c[i] = (c[i] as number) + count;
     this.#count += count;
+  }
+
+  /** Adds one occurrence of each key in keys[from, to) (ascending or not). */
+  addKeys(keys: ArrayLike<number>, from: number, to: number): void {
+    if (to <= from) return;
+    let lo = keys[from] as number;
+    let hi = lo;
+    for (let i = from + 1; i < to; i++) {
+      const k = keys[i] as number;
+      if (k < lo) lo = k;
+      if (k > hi) hi = k;
+    }
+    const c = this.#ensure(lo, hi);
+    const off = this.#offset;
+    for (let i = from; i < to; i++) {
+      const j = (keys[i] as number) - off;
+      c[j] = (c[j] as number) + 1;
+    }
+    this.#count += to - from;
   }
 
   /** Widens the tracked exact range to include [min, max]. */
@@ -84,14 +133,33 @@ export class QuantileSketch {
   }
 
   merge(other: QuantileSketch): void {
-    for (const [k, c] of other.#bins) this.#bins.set(k, (this.#bins.get(k) ?? 0) + c);
+    const oc = other.#counts;
+    if (oc !== null && other.#count > 0) {
+      let first = 0;
+      while ((oc[first] as number) === 0) first++;
+      let last = oc.length - 1;
+      while ((oc[last] as number) === 0) last--;
+      const c = this.#ensure(other.#offset + first, other.#offset + last);
+      const shift = other.#offset - this.#offset;
+      for (let i = first; i <= last; i++) {
+        const x = oc[i] as number;
+        if (x !== 0) c[i + shift] = (c[i + shift] as number) + x;
+      }
+    }
     this.#count += other.#count;
     this.widen(other.#min, other.#max);
   }
 
   /** Keys in ascending order with their counts. */
   entries(): Array<[number, number]> {
-    return [...this.#bins.entries()].sort((a, b) => a[0] - b[0]);
+    const out: Array<[number, number]> = [];
+    const c = this.#counts;
+    if (c === null) return out;
+    for (let i = 0; i < c.length; i++) {
+      const x = c[i] as number;
+      if (x !== 0) out.push([i + this.#offset, x]);
+    }
+    return out;
   }
 
   /**
@@ -102,19 +170,19 @@ export class QuantileSketch {
     if (this.#count === 0) return null;
     const h = (this.#count - 1) * q;
     const lo = Math.floor(h);
-    const entries = this.entries();
-    const a = this.#valueAtRank(entries, lo);
-    const b = lo + 1 <= this.#count - 1 ? this.#valueAtRank(entries, lo + 1) : a;
+    const a = this.#valueAtRank(lo);
+    const b = lo + 1 <= this.#count - 1 ? this.#valueAtRank(lo + 1) : a;
     return a + (h - lo) * (b - a);
   }
 
-  #valueAtRank(entries: Array<[number, number]>, rank: number): number {
+  #valueAtRank(rank: number): number {
     if (rank <= 0) return this.#min;
     if (rank >= this.#count - 1) return this.#max;
+    const c = this.#counts as Float64Array;
     let seen = 0;
-    for (const [k, c] of entries) {
-      seen += c;
-      if (seen > rank) return clamp(sketchValue(k), this.#min, this.#max);
+    for (let i = 0; i < c.length; i++) {
+      seen += c[i] as number;
+      if (seen > rank) return clamp(sketchValue(i + this.#offset), this.#min, this.#max);
     }
     return this.#max;
   }

@@ -72,7 +72,14 @@ describe('rollup pages', () => {
       fc.property(samples, fc.constantFrom(0, 0.5, 0.9, 0.95, 0.99, 1), ({ ts, vals }, q) => {
         const d = decodeRollupPage(encodeRollupPage(buildRollups(ts, vals, 0, ts.length)), ALL);
         const merged = new QuantileSketch();
-        for (const s of d.sketch) merged.merge(s);
+        for (let i = 0; i < d.n; i++) {
+          const m = new QuantileSketch();
+          m.add(d.min[i] as number);
+          if ((d.count[i] as number) >= 2) m.add(d.max[i] as number);
+          m.addKeys(d.keys, d.keyStart[i] as number, d.keyStart[i + 1] as number);
+          merged.merge(m);
+        }
+        expect(merged.count).toBe(vals.length);
         const sorted = [...vals].sort((a, b) => a - b);
         const h = (sorted.length - 1) * q;
         const lo = sorted[Math.floor(h)] as number;

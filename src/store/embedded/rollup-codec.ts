@@ -7,7 +7,7 @@
  * otherwise. Byte layout: docs/formats/rollup.md.
  */
 import { crc32 } from 'node:zlib';
-import { QuantileSketch, ROLLUP_MS, type SlotNeeds, sketchKey } from '../../analytics/index.ts';
+import { ROLLUP_MS, type SlotNeeds, sketchKey } from '../../analytics/index.ts';
 import {
   BitReader,
   BitWriter,
@@ -468,12 +468,18 @@ export interface DecodedRollups {
   readonly inc: Float64Array;
   readonly drops: Float64Array;
   readonly dropSum: Float64Array;
-  readonly sketch: QuantileSketch[];
+  /** Quantile decodes: inner sketch keys of minute i are keys[keyStart[i], keyStart[i + 1]). */
+  readonly keys: Int32Array;
+  readonly keyStart: Uint32Array;
   /** Reader positioned at the sketch column (for full decodes). */
   readonly sketchColumn: BitReader;
 }
 
 const EMPTY: Float64Array = new Float64Array(0);
+const EMPTY_KEYS = new Int32Array(0);
+const EMPTY_STARTS = new Uint32Array(0);
+let keyPool = new Int32Array(0);
+let startPool = new Uint32Array(0);
 
 /** Scratch columns for decodes whose result is consumed before the next decode. */
 const decodePool: Float64Array[] = [];
@@ -519,7 +525,8 @@ export function decodeRollupPage(
     inc: EMPTY,
     drops: EMPTY,
     dropSum: EMPTY,
-    sketch: [] as QuantileSketch[],
+    keys: EMPTY_KEYS,
+    keyStart: EMPTY_STARTS,
     sketchColumn: new BitReader(body, body.length, body.length),
   };
   if (n === 0) return out;
@@ -630,7 +637,30 @@ export function decodeRollupPage(
     out.drops = drops;
     out.dropSum = dropSum;
   }
-  if (needs.quantile) out.sketch = readSketches(col(9), out);
+  if (needs.quantile) {
+    const r9 = col(9);
+    let ks = reuse && keyPool.length >= n * 4 ? keyPool : new Int32Array(Math.max(16, n * 4));
+    const starts = reuse && startPool.length > n ? startPool : new Uint32Array(n + 1);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      starts[i] = k;
+      readInnerKeys(r9, out, i, (key, c) => {
+        if (k + c > ks.length) {
+          const next = new Int32Array(Math.max(ks.length * 2, k + c));
+          next.set(ks.subarray(0, k));
+          ks = next;
+        }
+        for (let y = 0; y < c; y++) ks[k++] = key;
+      });
+    }
+    starts[n] = k;
+    if (reuse) {
+      keyPool = ks;
+      startPool = starts;
+    }
+    out.keys = ks;
+    out.keyStart = starts;
+  }
   out.sketchColumn = col(9);
   return out;
 }
@@ -651,18 +681,6 @@ function readDeltaColumn(
     v += unzigzag(out[i] as number);
     out[i] = v / p;
   }
-}
-
-function readSketches(r: BitReader, d: SketchBounds): QuantileSketch[] {
-  const out: QuantileSketch[] = [];
-  for (let i = 0; i < d.n; i++) {
-    const s = new QuantileSketch();
-    s.add(d.min[i] as number);
-    if ((d.count[i] as number) >= 2) s.add(d.max[i] as number);
-    readInnerKeys(r, d, i, (key, c) => s.addKey(key, c));
-    out.push(s);
-  }
-  return out;
 }
 
 interface SketchBounds {

@@ -5,13 +5,7 @@
  * the query and is not touched by the head, and raw samples for the rest (the partial minutes
  * at the edges and the head's minutes), so both paths give the same answer.
  */
-import {
-  emptySlots,
-  type QuantileSketch,
-  ROLLUP_MS,
-  rawSlots,
-  type SlotColumns,
-} from '../../analytics/index.ts';
+import { emptySlots, ROLLUP_MS, rawSlots, type SlotColumns } from '../../analytics/index.ts';
 import { OpsError } from '../../contract/index.ts';
 import type { SlotRequest } from '../range-query.ts';
 import type { BlockCache } from './block-cache.ts';
@@ -88,7 +82,8 @@ export class MinuteScratch {
   readonly first: Float64Array;
   readonly last: Float64Array;
   readonly inc: Float64Array;
-  readonly sketch: Array<QuantileSketch | null>;
+  /** Inner sketch keys per minute (slow path only). */
+  readonly keysOf: Array<Int32Array | undefined>;
   readonly raw: SlotColumns = emptySlots();
   epoch = 0;
 
@@ -104,7 +99,7 @@ export class MinuteScratch {
     this.first = new Float64Array(n);
     this.last = new Float64Array(n);
     this.inc = new Float64Array(n);
-    this.sketch = [];
+    this.keysOf = [];
   }
 }
 
@@ -186,10 +181,7 @@ export function fillSlots(
       out.last[n] = raw.last[r] as number;
       out.inc[n] = raw.inc[r] as number;
     }
-    if (wantQuantile) {
-      out.exact[n] = raw.exact[r] ?? null;
-      out.sketch[n] = null;
-    }
+    if (wantQuantile) out.exact[n] = raw.exact[r] ?? null;
     r++;
   };
   const pages: RollupRef[] = [];
@@ -224,7 +216,7 @@ export function fillSlots(
         out.startMs[o] = m;
         out.count[o] = count[k] as number;
         if (wantSum) out.sum[o] = sum[k] as number;
-        if (wantMinMax) {
+        if (wantMinMax || wantQuantile) {
           out.min[o] = d.min[k] as number;
           out.max[o] = d.max[k] as number;
         }
@@ -235,7 +227,7 @@ export function fillSlots(
         }
         if (wantQuantile) {
           out.exact[o] = null;
-          out.sketch[o] = d.sketch[k] ?? null;
+          out.setKeys(o, d.keys, d.keyStart[k] as number, d.keyStart[k + 1] as number);
         }
       }
     }
@@ -271,7 +263,7 @@ export function fillSlots(
       stamp[i] = epoch;
       sCount[i] = count[k] as number;
       if (wantSum) sSum[i] = sum[k] as number;
-      if (wantMinMax) {
+      if (wantMinMax || wantQuantile) {
         scratch.min[i] = d.min[k] as number;
         scratch.max[i] = d.max[k] as number;
       }
@@ -280,7 +272,9 @@ export function fillSlots(
         scratch.last[i] = d.last[k] as number;
         scratch.inc[i] = d.inc[k] as number;
       }
-      if (wantQuantile) scratch.sketch[i] = d.sketch[k] ?? null;
+      if (wantQuantile) {
+        scratch.keysOf[i] = d.keys.slice(d.keyStart[k] as number, d.keyStart[k + 1] as number);
+      }
     }
   }
   // Merge minute slots and raw slots by start time.
@@ -293,7 +287,7 @@ export function fillSlots(
     out.startMs[n] = start;
     out.count[n] = sCount[i] as number;
     if (wantSum) out.sum[n] = sSum[i] as number;
-    if (wantMinMax) {
+    if (wantMinMax || wantQuantile) {
       out.min[n] = scratch.min[i] as number;
       out.max[n] = scratch.max[i] as number;
     }
@@ -303,8 +297,9 @@ export function fillSlots(
       out.inc[n] = scratch.inc[i] as number;
     }
     if (wantQuantile) {
+      const keys = scratch.keysOf[i] ?? new Int32Array(0);
       out.exact[n] = null;
-      out.sketch[n] = scratch.sketch[i] ?? null;
+      out.setKeys(n, keys, 0, keys.length);
     }
   }
   while (r < raw.length) emitRaw();
