@@ -240,6 +240,10 @@ describe('registry', () => {
   it('rejects unknown detectors and options', () => {
     expect(() => createDetector('nope')).toThrow(/unknown detector "nope"/);
     expect(() => createDetector('ewma', { alhpa: 0.1 })).toThrow(/unknown option "alhpa"/);
+    expect(() => createDetector('ensemble', { cusm: { h: 1 } } as never)).toThrow(
+      /unknown part "cusm"/,
+    );
+    expect(() => createDetector('ensemble', { cusum: { hh: 1 } })).toThrow(/unknown option "hh"/);
   });
 
   it('options change behaviour (a lower threshold fires earlier)', () => {

@@ -41,6 +41,8 @@ export interface EnsembleOptions {
   readonly silence?: Readonly<Record<string, number>>;
 }
 
+const PART_NAMES: readonly string[] = ['seasonal', 'ewma', 'mad', 'cusum', 'traffic', 'silence'];
+
 export class EnsembleDetector extends BaseDetector {
   readonly name: string = 'ensemble';
   readonly seasonal: SeasonalDetector;
@@ -54,6 +56,11 @@ export class EnsembleDetector extends BaseDetector {
 
   constructor(options: EnsembleOptions = {}) {
     super();
+    for (const key of Object.keys(options)) {
+      if (!PART_NAMES.includes(key)) {
+        throw new RangeError(`ensemble: unknown part "${key}"; parts: ${PART_NAMES.join(', ')}`);
+      }
+    }
     this.seasonal = new SeasonalDetector(options.seasonal);
     this.ewma = new EwmaDetector(options.ewma);
     this.mad = new MadDetector(options.mad);
