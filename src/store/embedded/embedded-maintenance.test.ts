@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -92,5 +92,62 @@ describe('embedded store maintenance', () => {
     expect(store.walSyncs - before).toBeLessThan(10);
     expect((await store.stats()).series).toBe(50);
     await store.close();
+  });
+
+  it('keeps every sample when appends race a flush', async () => {
+    const clock = new VirtualClock(T0 + DAY_MS);
+    const store = openStore(clock);
+    const dir = join(root, `s-${n - 1}`);
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 40; i++) {
+      writes.push(store.append(hourly(T0 + i * 3_600_000, 1)));
+      if (i % 10 === 5) writes.push(store.flush());
+    }
+    await Promise.all(writes);
+    // Abandon without close, then reopen.
+    const again = new EmbeddedStore({
+      ...defaultEmbeddedStoreOptions(),
+      dataDir: dir,
+      clock,
+      maintenanceIntervalMs: 0,
+    });
+    again.open();
+    expect((await again.stats()).samples).toBe(40 * 60);
+    await again.close();
+  });
+
+  it('reports a damaged chunk as STORE_CORRUPTION naming the segment file', async () => {
+    const clock = new VirtualClock(T0 + DAY_MS);
+    const store = openStore(clock);
+    const dir = join(root, `s-${n - 1}`);
+    await store.append(hourly(T0, 2));
+    await store.close();
+    const segDir = join(dir, 'segments');
+    const name = readdirSync(segDir)[0] as string;
+    const buf = readFileSync(join(segDir, name));
+    buf[10] = (buf[10] as number) ^ 0xff; // inside the first chunk
+    writeFileSync(join(segDir, name), buf);
+    const again = new EmbeddedStore({
+      ...defaultEmbeddedStoreOptions(),
+      dataDir: dir,
+      clock,
+      maintenanceIntervalMs: 0,
+    });
+    again.open();
+    await expect(
+      again.select({ metric: 'm', matchers: [], fromMs: T0, toMs: T0 + DAY_MS }),
+    ).rejects.toMatchObject({ code: 'STORE_CORRUPTION', message: expect.stringContaining(name) });
+    await again.close();
+    // A damaged footer fails opening.
+    const size = buf.length;
+    buf[size - 13] = (buf[size - 13] as number) ^ 0xff;
+    writeFileSync(join(segDir, name), buf);
+    const third = new EmbeddedStore({
+      ...defaultEmbeddedStoreOptions(),
+      dataDir: dir,
+      clock,
+      maintenanceIntervalMs: 0,
+    });
+    expect(() => third.open()).toThrow(/segment .* footer/);
   });
 });
