@@ -114,7 +114,7 @@ export interface QuerySpec {
   readonly groupBy?: readonly string[];
 }
 
-/** One value per series/group over [nowMs − windowMs, nowMs]. */
+/** One value per series/group over (nowMs − windowMs, nowMs]. */
 export async function thresholdValues(
   store: Store,
   q: QuerySpec,
@@ -123,7 +123,8 @@ export async function thresholdValues(
   const series = await store.select({
     metric: q.metric,
     matchers: q.matchers,
-    fromMs: nowMs - q.windowMs,
+    // Left-open, as Prometheus range selectors: (nowMs − window, nowMs].
+    fromMs: nowMs - q.windowMs + 1,
     toMs: nowMs,
   });
   const out: { labels: Labels; value: number }[] = [];

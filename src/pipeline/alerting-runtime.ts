@@ -907,6 +907,15 @@ export class AlertingRuntime {
     }
     await this.#deps.state.collection<StoredBody>(SLOS).delete(id);
     this.#apiSlos.delete(id);
+    // Its statuses go now, not at the next evaluation.
+    this.#slos = this.#slos.filter(
+      (s) =>
+        !(
+          s.name === name &&
+          s.source === 'api' &&
+          (service === undefined || s.service === service)
+        ),
+    );
   }
 
   // -------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ export class ServerContext {
     { atMs: number; version: number; value: Promise<Overview> }
   >();
   readonly #unsubscribe: () => void;
+  readonly #healthScoreOf = (service: string) => this.deps.alerting?.healthOf(service);
 
   constructor(deps: ServerDeps, options: ServerOptions) {
     this.deps = deps;
@@ -59,6 +60,7 @@ export class ServerContext {
       ingestRate: this.meter.ratePerSecond(nowMs),
       kpi: this.options.kpi,
       health: this.options.health,
+      ...(this.deps.alerting === undefined ? {} : { healthScoreOf: this.#healthScoreOf }),
     });
     const entry = { atMs: nowMs, version: this.#dataVersion, value };
     // The window is client-chosen: drop stale entries so odd windows cannot pile up.

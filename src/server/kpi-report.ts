@@ -171,6 +171,11 @@ export async function listServices(store: Store, max: number): Promise<string[]>
   return [...ids].sort().slice(0, max);
 }
 
+/** A service's light from the health score (alerting runtime); undefined: use judgeHealth. */
+export type HealthScoreLookup = (
+  service: string,
+) => { readonly light: ServiceStatus['light']; readonly reasons: readonly string[] } | undefined;
+
 export async function buildServiceStatus(
   store: Store,
   id: string,
@@ -178,6 +183,7 @@ export async function buildServiceStatus(
   windowMs: number,
   kpiOptions: KpiOptions,
   healthOptions: HealthOptions,
+  healthScoreOf?: HealthScoreLookup,
 ): Promise<ServiceStatus> {
   // The window ends just after now, so a sample stamped exactly now counts.
   const data = await loadSubject(store, { kind: 'service', id }, nowMs - windowMs, nowMs + 1);
@@ -193,7 +199,11 @@ export async function buildServiceStatus(
     },
     healthOptions,
   );
-  return { id, light: verdict.light, reasons: verdict.reasons, kpis, lastSeenMs: data.lastSeenMs };
+  // The health score wins when the alerting runtime has scored this service; the KPI rules
+  // (judgeHealth) remain the fallback (docs/kpis.md, "Lights").
+  const scored = healthScoreOf?.(id);
+  const { light, reasons } = scored ?? verdict;
+  return { id, light, reasons: [...reasons], kpis, lastSeenMs: data.lastSeenMs };
 }
 
 export interface OverviewInputs {
@@ -204,12 +214,15 @@ export interface OverviewInputs {
   readonly ingestRate: number;
   readonly kpi: KpiOptions;
   readonly health: HealthOptions;
+  readonly healthScoreOf?: HealthScoreLookup;
 }
 
 export async function buildOverview(o: OverviewInputs): Promise<Overview> {
   const [ids, stats] = await Promise.all([listServices(o.store, o.maxServices), o.store.stats()]);
   const services = await Promise.all(
-    ids.map((id) => buildServiceStatus(o.store, id, o.nowMs, o.windowMs, o.kpi, o.health)),
+    ids.map((id) =>
+      buildServiceStatus(o.store, id, o.nowMs, o.windowMs, o.kpi, o.health, o.healthScoreOf),
+    ),
   );
   return {
     generatedAtMs: o.nowMs,

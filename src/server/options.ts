@@ -12,7 +12,7 @@ import {
 } from '../analytics/index.ts';
 import type { Clock } from '../contract/index.ts';
 import { defaultIngestLimits, type IngestLimits } from '../ingest/index.ts';
-import type { Bus, DetectionRuntime } from '../pipeline/index.ts';
+import type { AlertingRuntime, Bus, DetectionRuntime } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 
 export interface ServerDeps {
@@ -23,6 +23,8 @@ export interface ServerDeps {
   readonly bus: Bus;
   /** The detection runtime; without it /api/v1/live/anomalies answers 503 NOT_READY. */
   readonly detection?: DetectionRuntime;
+  /** The alerting runtime: enables the alerting, SLO and health routes and health-score lights. */
+  readonly alerting?: AlertingRuntime;
 }
 
 /** Ingest limits without `nowMs`: the server stamps each request with `clock.nowMs()`. */

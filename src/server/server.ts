@@ -12,10 +12,12 @@ import { createApiKeyCheck } from './auth.ts';
 import { ServerContext } from './context.ts';
 import { installErrorBoundary, sendProblem } from './error-boundary.ts';
 import { defaultServerOptions, type ServerDeps, type ServerOptions } from './options.ts';
+import { registerAlertingRoutes } from './routes-alerting.ts';
 import { registerAnomalyRoutes } from './routes-anomalies.ts';
 import { registerIngestRoutes } from './routes-ingest.ts';
 import { registerLiveRoutes } from './routes-live.ts';
 import { registerQueryRoutes } from './routes-query.ts';
+import { registerSloRoutes } from './routes-slo.ts';
 import { registerWebRoot } from './web-root.ts';
 
 /**
@@ -77,6 +79,8 @@ export async function createServer(
         { name: 'kpi', description: 'KPIs and traffic lights' },
         { name: 'live', description: 'Server-sent events' },
         { name: 'meta', description: 'Schemas and probes' },
+        { name: 'alerting', description: 'Alerts, rules, silences, notification deliveries' },
+        { name: 'slo', description: 'SLOs, burn rates and health scores' },
       ],
       components: {
         securitySchemes: {
@@ -126,6 +130,8 @@ export async function createServer(
   registerIngestRoutes(app, ctx);
   registerQueryRoutes(app, ctx);
   registerLiveRoutes(app, ctx);
+  if (deps.alerting !== undefined) registerAlertingRoutes(app, ctx, deps.alerting);
+  if (deps.alerting !== undefined) registerSloRoutes(app, ctx, deps.alerting);
   registerAnomalyRoutes(app, ctx);
 
   await app.ready();
