@@ -102,6 +102,7 @@ describe('synthetic shapes', () => {
     { detector: 'seasonal', stepMs: HOUR },
     { detector: 'ensemble', stepMs: 5 * MINUTE },
     { detector: 'seasonal', stepMs: 5 * MINUTE },
+    { detector: 'ensemble', stepMs: MINUTE },
   ])(
     'clean daily seasonality does not fire after warm-up: $detector every $stepMs ms',
     ({ detector, stepMs }) => {
