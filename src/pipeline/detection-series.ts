@@ -71,18 +71,16 @@ export function explainAnomaly(a: {
   }
   const deviation = a.value - a.expected;
   const side = deviation >= 0 ? 'above' : 'below';
-  const edge = deviation >= 0 ? a.upper : a.lower;
   const halfWidth = deviation >= 0 ? a.upper - a.expected : a.expected - a.lower;
   const widths =
     halfWidth > 0
-      ? `, ${formatNumber(Math.abs(deviation) / halfWidth)}× the band's half-width`
+      ? `; ${formatNumber(Math.abs(deviation) / halfWidth)}× the band's half-width`
       : '';
   return {
     deviation,
     reason:
       `${a.detector}: observed ${formatNumber(a.value)} is ${formatNumber(Math.abs(deviation))} ${side} ` +
-      `expected ${formatNumber(a.expected)} (normal ${formatNumber(a.lower)} to ${formatNumber(a.upper)}, ` +
-      `${side === 'above' ? 'upper' : 'lower'} edge ${formatNumber(edge)}${widths})`,
+      `expected ${formatNumber(a.expected)} (normal ${formatNumber(a.lower)} to ${formatNumber(a.upper)}${widths})`,
   };
 }
 

@@ -71,21 +71,26 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes all series (in files of `seriesPerFile`) and removes files a larger earlier snapshot left. */
+/**
+ * Writes `count` series in files of `seriesPerFile`, asking `entries(from, to)` for each file's
+ * slice only when that file is written (so serialising a large state does not block the event
+ * loop in one piece), then removes files a larger earlier snapshot left.
+ */
 export async function saveSnapshot(
   dir: string,
-  series: readonly SeriesSnapshot[],
+  count: number,
+  entries: (from: number, to: number) => readonly SeriesSnapshot[],
   savedAtMs: number,
   seriesPerFile: number,
 ): Promise<{ files: number; bytes: number }> {
   await mkdir(dir, { recursive: true });
   let files = 0;
   let bytes = 0;
-  for (let i = 0; i === 0 || i * seriesPerFile < series.length; i++) {
+  for (let i = 0; i === 0 || i * seriesPerFile < count; i++) {
     const doc: SnapshotFile = {
       version: SNAPSHOT_VERSION,
       savedAtMs,
-      series: series.slice(i * seriesPerFile, (i + 1) * seriesPerFile),
+      series: entries(i * seriesPerFile, Math.min(count, (i + 1) * seriesPerFile)),
     };
     const text = JSON.stringify(doc);
     await writeAtomic(dir, fileName(i), text);

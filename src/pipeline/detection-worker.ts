@@ -65,7 +65,7 @@ export interface DetectionOptions {
   readonly checkIntervalMs: number;
   /** Period of state snapshots; 0 disables the timer (close still snapshots). Default 5 min. */
   readonly snapshotIntervalMs: number;
-  /** Series per state file. Default 5,000. */
+  /** Series per state file (serialised one file at a time, so the event loop is blocked for one file at most). Default 1,000. */
   readonly seriesPerFile: number;
   /**
    * Cardinality guard for derived metrics (passed to store.append). Each scored series yields
@@ -83,7 +83,7 @@ export function defaultDetectionOptions(): DetectionOptions {
     bandStepMs: 60_000,
     checkIntervalMs: 15_000,
     snapshotIntervalMs: 300_000,
-    seriesPerFile: 5_000,
+    seriesPerFile: 1_000,
     maxDerivedSeriesPerMetric: 400_000,
     newDetector: defaultEnsemble,
   };
@@ -112,6 +112,12 @@ export interface DetectionRuntime {
   stats(): DetectionStats;
 }
 
+/** One derived series a tracked series writes to (cached, so batching needs no key strings). */
+interface Sink {
+  readonly metric: string;
+  readonly labels: Labels;
+}
+
 class Tracked {
   readonly metric: string;
   readonly labels: Labels;
@@ -122,8 +128,8 @@ class Tracked {
   lastBandBucket = Number.NEGATIVE_INFINITY;
   silenced = false;
   last: DetectorOutput | undefined;
-  /** Lazily built label sets of the derived series. */
-  #withDetector = new Map<string, Labels>();
+  /** Lazily built sinks: band kinds by kind, anomaly kinds by `kind|detector`. */
+  readonly #sinks = new Map<string, Sink>();
 
   constructor(metric: string, labels: Labels, detector: Detector) {
     this.metric = metric;
@@ -131,32 +137,33 @@ class Tracked {
     this.detector = detector;
   }
 
-  anomalyLabels(detector: string): Labels {
-    let l = this.#withDetector.get(detector);
-    if (l === undefined) {
-      l = { ...this.labels, [DETECTOR_LABEL]: detector };
-      this.#withDetector.set(detector, l);
+  sink(kind: DerivedKind, detector?: string): Sink {
+    const key = detector === undefined ? kind : `${kind}|${detector}`;
+    let sink = this.#sinks.get(key);
+    if (sink === undefined) {
+      sink = {
+        metric: derivedMetric(this.metric, kind),
+        labels:
+          detector === undefined ? this.labels : { ...this.labels, [DETECTOR_LABEL]: detector },
+      };
+      this.#sinks.set(key, sink);
     }
-    return l;
+    return sink;
   }
 }
 
 /** Collects derived samples of one bus message, grouped by series, for one append. */
 class DerivedBatch {
-  readonly #series = new Map<
-    string,
-    { metric: string; labels: Labels; ts: number[]; v: number[] }
-  >();
+  readonly #series = new Map<Sink, { ts: number[]; v: number[] }>();
 
-  add(metric: string, labels: Labels, timestampMs: number, value: number): void {
-    const key = seriesKey(metric, labels);
-    let s = this.#series.get(key);
+  add(sink: Sink, timestampMs: number, value: number): void {
+    const s = this.#series.get(sink);
     if (s === undefined) {
-      s = { metric, labels, ts: [], v: [] };
-      this.#series.set(key, s);
+      this.#series.set(sink, { ts: [timestampMs], v: [value] });
+    } else {
+      s.ts.push(timestampMs);
+      s.v.push(value);
     }
-    s.ts.push(timestampMs);
-    s.v.push(value);
   }
 
   get empty(): boolean {
@@ -164,16 +171,13 @@ class DerivedBatch {
   }
 
   toBatch(): SampleBatch {
-    return [...this.#series.values()].map((s) => ({
-      metric: s.metric,
-      labels: s.labels,
-      timestampsMs: s.ts,
-      values: s.v,
-    }));
+    const out: SeriesSamples[] = [];
+    for (const [sink, s] of this.#series) {
+      out.push({ metric: sink.metric, labels: sink.labels, timestampsMs: s.ts, values: s.v });
+    }
+    return out;
   }
 }
-
-const BAND_KINDS: readonly DerivedKind[] = ['expected', 'lower', 'upper'];
 
 export class DetectionWorker implements DetectionRuntime {
   readonly #deps: DetectionDeps;
@@ -303,9 +307,9 @@ export class DetectionWorker implements DetectionRuntime {
     if (dir === undefined) return Promise.resolve();
     this.#snapshotting ??= (async () => {
       try {
-        const entries: SeriesSnapshot[] = [];
-        for (const t of this.#tracked.values()) {
-          entries.push({
+        const tracked = [...this.#tracked.values()];
+        const entries = (from: number, to: number): SeriesSnapshot[] =>
+          tracked.slice(from, to).map((t) => ({
             metric: t.metric,
             labels: t.labels,
             lastTs: t.lastTs,
@@ -313,9 +317,9 @@ export class DetectionWorker implements DetectionRuntime {
             lastBandBucket: Number.isFinite(t.lastBandBucket) ? t.lastBandBucket : -1,
             silenced: t.silenced,
             state: t.detector.serialize(),
-          });
-        }
-        await saveSnapshot(dir, entries, this.#deps.clock.nowMs(), this.#options.seriesPerFile);
+          }));
+        const nowMs = this.#deps.clock.nowMs();
+        await saveSnapshot(dir, tracked.length, entries, nowMs, this.#options.seriesPerFile);
       } finally {
         this.#snapshotting = undefined;
       }
@@ -392,10 +396,9 @@ export class DetectionWorker implements DetectionRuntime {
   }
 
   #addBand(t: Tracked, timestampMs: number, r: DetectorOutput, out: DerivedBatch): void {
-    const values = [r.expected, r.lower, r.upper];
-    BAND_KINDS.forEach((kind, i) => {
-      out.add(derivedMetric(t.metric, kind), t.labels, timestampMs, values[i] as number);
-    });
+    out.add(t.sink('expected'), timestampMs, r.expected);
+    out.add(t.sink('lower'), timestampMs, r.lower);
+    out.add(t.sink('upper'), timestampMs, r.upper);
   }
 
   #emit(
@@ -405,9 +408,8 @@ export class DetectionWorker implements DetectionRuntime {
     r: DetectorOutput,
     out: DerivedBatch,
   ): void {
-    const labels = t.anomalyLabels(r.detector);
-    out.add(derivedMetric(t.metric, 'score'), labels, timestampMs, r.score);
-    out.add(derivedMetric(t.metric, 'value'), labels, timestampMs, value);
+    out.add(t.sink('score', r.detector), timestampMs, r.score);
+    out.add(t.sink('value', r.detector), timestampMs, value);
     this.#addBand(t, timestampMs, r, out);
     this.#anomalies++;
     if (this.#listeners.size === 0) return;
