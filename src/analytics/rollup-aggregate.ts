@@ -61,6 +61,8 @@ export class RangeAggregator {
   readonly #nb: number;
   readonly #groups: Array<GroupAcc | undefined> = [];
   readonly #q: number | undefined;
+  /** Sketches released by `take`, reused by later buckets (per-series quantile queries). */
+  readonly #sketchPool: QuantileSketch[] = [];
   /** A released accumulator, reused by the next group (per-series queries). */
   #free: GroupAcc | null = null;
 
@@ -211,7 +213,7 @@ export class RangeAggregator {
       } else {
         let acc = sketches[b];
         if (acc === null || acc === undefined) {
-          acc = new QuantileSketch();
+          acc = this.#sketchPool.pop() ?? new QuantileSketch();
           sketches[b] = acc;
         }
         const mn = s.min[i] as number;
@@ -266,6 +268,9 @@ export class RangeAggregator {
           } else {
             if (exact) for (const x of exact) sketch.add(x);
             value = sketch.quantile(q);
+            sketch.reset();
+            this.#sketchPool.push(sketch);
+            (g.sketch as Array<QuantileSketch | null>)[b] = null;
           }
           if (value !== null) out[o++] = [ts, value];
         }

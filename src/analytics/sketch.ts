@@ -60,6 +60,14 @@ export class QuantileSketch {
     return this.#count;
   }
 
+  /** Empties the sketch, keeping its key window for reuse. */
+  reset(): void {
+    this.#counts?.fill(0);
+    this.#count = 0;
+    this.#min = Number.POSITIVE_INFINITY;
+    this.#max = Number.NEGATIVE_INFINITY;
+  }
+
   get min(): number {
     return this.#min;
   }
