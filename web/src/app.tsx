@@ -5,9 +5,11 @@
 import { useState } from 'react';
 import { setApiKey, useKeyNeeded } from './api/auth.ts';
 import { ConnectionIndicator } from './components/connection-indicator.tsx';
+import { AlertsPage } from './pages/alerts.tsx';
 import { ExplorePage } from './pages/explore.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { ServicePage } from './pages/service.tsx';
+import { SlosPage } from './pages/slos.tsx';
 import { matchRoute, onLinkClick, useLocation } from './router.ts';
 import { getThemePreference, setThemePreference, type ThemePreference } from './theme.ts';
 
@@ -54,6 +56,20 @@ export function App(): React.JSX.Element {
           >
             Explore
           </a>
+          <a
+            href={`/slos${q}`}
+            onClick={onLinkClick}
+            className={route.page === 'slos' ? 'is-active' : ''}
+          >
+            SLOs
+          </a>
+          <a
+            href={`/alerts${q}`}
+            onClick={onLinkClick}
+            className={route.page === 'alerts' ? 'is-active' : ''}
+          >
+            Alerts
+          </a>
         </nav>
         <div className="topbar-end">
           <ConnectionIndicator />
@@ -64,6 +80,8 @@ export function App(): React.JSX.Element {
       {route.page === 'overview' ? <OverviewPage /> : null}
       {route.page === 'service' ? <ServicePage key={route.id} id={route.id} /> : null}
       {route.page === 'explore' ? <ExplorePage /> : null}
+      {route.page === 'slos' ? <SlosPage /> : null}
+      {route.page === 'alerts' ? <AlertsPage /> : null}
       {route.page === 'not-found' ? (
         <main className="page">
           <h1>Not found</h1>

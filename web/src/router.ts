@@ -10,6 +10,8 @@ export type Route =
   | { readonly page: 'overview' }
   | { readonly page: 'service'; readonly id: string }
   | { readonly page: 'explore' }
+  | { readonly page: 'slos' }
+  | { readonly page: 'alerts' }
   | { readonly page: 'not-found'; readonly path: string };
 
 /** Maps a pathname to a page. @example matchRoute('/services/checkout') */
@@ -17,6 +19,8 @@ export function matchRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/overview') return { page: 'overview' };
   if (path === '/explore') return { page: 'explore' };
+  if (path === '/slos') return { page: 'slos' };
+  if (path === '/alerts') return { page: 'alerts' };
   const m = /^\/services\/([^/]+)$/.exec(path);
   if (m) {
     try {

@@ -113,7 +113,7 @@ export async function getSeries(metric: string, signal?: AbortSignal): Promise<S
 }
 
 /** Lists come bare (`[...]`) or wrapped (`{data: [...]}`); accept both. */
-function unwrapList(body: unknown): unknown[] {
+export function unwrapList(body: unknown): unknown[] {
   if (Array.isArray(body)) return body;
   if (typeof body === 'object' && body !== null) {
     const data = (body as { data?: unknown }).data;
@@ -122,7 +122,7 @@ function unwrapList(body: unknown): unknown[] {
   return [];
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+export async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   const key = getApiKey();
   if (key) headers['x-api-key'] = key;
@@ -141,4 +141,26 @@ async function problemText(res: Response): Promise<string> {
     // Not JSON (a proxy's HTML page, say): fall back to the status line.
   }
   return `HTTP ${res.status} ${res.statusText}`;
+}
+
+/** POST (JSON body) or DELETE with the API key; the JSON answer, or undefined for a 204. */
+export async function sendJson<T>(
+  method: 'POST' | 'DELETE',
+  url: string,
+  body?: unknown,
+): Promise<T | undefined> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const key = getApiKey();
+  if (key) headers['x-api-key'] = key;
+  const res = await fetch(url, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (res.status === 401) reportUnauthorized();
+  if (!res.ok) throw new ApiError(res.status, await problemText(res));
+  if (res.status === 204) return undefined;
+  const text = await res.text();
+  return text === '' ? undefined : (JSON.parse(text) as T);
 }

@@ -9,10 +9,15 @@
  *   the cursor is away; click a name to hide or show the line.
  * - Series may come and go between updates: same set of series -> setData (cheap, keeps zoom and
  *   hidden lines); a different set -> the plot is rebuilt with stable per-series colours.
+ * - An optional anomaly overlay (charts/anomaly-overlay.ts): the learned baseline band of each
+ *   line (translucent fill lower..upper, expected as a thin dashed line, drawn under the lines
+ *   by a `drawAxes` hook) and anomaly marks (rings coloured by score, drawn on top by a `draw`
+ *   hook). Hovering a mark explains it; a click pins the explanation.
  */
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { Anomaly } from '../../../src/contract/index.ts';
 import { formatValue } from '../format.ts';
 import { useTheme } from '../theme.ts';
 import {
@@ -24,7 +29,26 @@ import {
   seriesName,
   type YValue,
 } from './align.ts';
+import {
+  type AnomalyMark,
+  type BandLine,
+  type BaselineSeries,
+  nearestMark,
+  overlayExtent,
+  scoreColor,
+  scoreWord,
+  shapeBands,
+  shapeMarks,
+} from './anomaly-overlay.ts';
 import { axisNumber, axisTimes, formatClock } from './axis.ts';
+
+/** Baseline bands and anomalies of the charted series (raw series; folded by `groupBy`). */
+export interface ChartOverlay {
+  readonly baselines: readonly BaselineSeries[];
+  readonly anomalies: readonly Anomaly[];
+  /** The chart's grouping: undefined = each series, [] = one total. */
+  readonly groupBy: readonly string[] | undefined;
+}
 
 export interface TimeChartProps {
   /** undefined while the first answer is pending. */
@@ -44,15 +68,37 @@ export interface TimeChartProps {
   readonly error?: string | undefined;
   /** Dashed horizontal lines (KPI targets), drawn when inside the visible y range. */
   readonly thresholds?: readonly { readonly value: number; readonly label: string }[] | undefined;
+  readonly overlay?: ChartOverlay | undefined;
+  /** The y axis reaches at least this high (so reference lines above the data still show). */
+  readonly minYMax?: number | undefined;
 }
 
 const DEFAULT_HEIGHT_PX = 220;
+/** How close (CSS px) the cursor must come to a mark to explain it. */
+const MARK_HIT_RADIUS_PX = 9;
+
+interface MarkTip {
+  readonly index: number;
+  readonly leftPx: number;
+  readonly topPx: number;
+  readonly pinned: boolean;
+}
 /** Beyond this many series the legend lists the first ones only (all are still drawn). */
 const MAX_LEGEND_ITEMS = 30;
 
 export function TimeChart(props: TimeChartProps): React.JSX.Element {
-  const { series, stepMs, unit, fallbackName, xRange, ariaLabel, onZoom, error, thresholds } =
-    props;
+  const {
+    series,
+    stepMs,
+    unit,
+    fallbackName,
+    xRange,
+    ariaLabel,
+    onZoom,
+    error,
+    thresholds,
+    overlay,
+  } = props;
   const height = props.height ?? DEFAULT_HEIGHT_PX;
   const theme = useTheme();
   const plotRef = useRef<HTMLDivElement>(null);
@@ -69,10 +115,24 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
     () => shaped.labels.map((l) => seriesName(l, fallbackName)),
     [shaped.labels, fallbackName],
   );
+  const bands = useMemo(
+    () => (overlay ? shapeBands(overlay.baselines, overlay.groupBy, shaped.keys) : []),
+    [overlay, shaped.keys],
+  );
+  const marks = useMemo(() => {
+    if (!overlay) return [];
+    const fromMs = xRange?.fromMs ?? shaped.xs[0] ?? 0;
+    const toMs = xRange?.toMs ?? shaped.xs[shaped.xs.length - 1] ?? 0;
+    return shapeMarks(overlay.anomalies, overlay.groupBy, shaped.keys, fromMs, toMs);
+  }, [overlay, shaped.keys, shaped.xs, xRange?.fromMs, xRange?.toMs]);
+  const [tip, setTip] = useState<MarkTip | undefined>(undefined);
+  const tipRef = useRef<MarkTip | undefined>(undefined);
+  tipRef.current = tip;
 
   // Latest values for callbacks that uPlot holds on to across renders.
-  const latest = useRef({ shaped, xRange, onZoom, hidden, thresholds: props.thresholds });
-  latest.current = { shaped, xRange, onZoom, hidden, thresholds: props.thresholds };
+  const minYMax = props.minYMax;
+  const latest = useRef({ shaped, xRange, onZoom, hidden, thresholds, bands, marks, minYMax });
+  latest.current = { shaped, xRange, onZoom, hidden, thresholds, bands, marks, minYMax };
 
   const structure = `${theme}\n${unit}\n${height}\n${onZoom ? 'zoom' : ''}\n${JSON.stringify(thresholds ?? [])}\n${shaped.keys.join('\n')}`;
 
@@ -89,6 +149,10 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
     const thresholdColor = v('--orange', '#e3a008');
     const panelColor = v('--panel', '#151b23');
     const { shaped: s } = latest.current;
+    /** Pixel positions (CSS px in the plot area) of the marks last drawn, for hit tests. */
+    let markPositions: { x: number; y: number }[] = [];
+    const colorOfKey = (key: string): string => cols[keys.indexOf(key)] ?? axisColor;
+    const isShown = (key: string): boolean => !latest.current.hidden.has(key);
     const keys = s.keys;
     const cols = assignColors(keys);
 
@@ -112,7 +176,16 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
             return r ? [r.fromMs, r.toMs] : [min, max];
           },
         },
-        y: { range: (_u, min, max) => yRange(min, max) },
+        y: {
+          range: (_u, min, max) => {
+            const ext = overlayExtent(latest.current.bands, latest.current.marks);
+            // Only the top: our metrics are non-negative, a band reaching below 0 is clipped.
+            let top = ext && (max === null || ext[1] > max) ? ext[1] : max;
+            const floor = latest.current.minYMax;
+            if (floor !== undefined && (top === null || top < floor)) top = floor;
+            return yRange(min, top);
+          },
+        },
       },
       axes: [
         {
@@ -142,15 +215,45 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
         })),
       ],
       hooks: {
+        drawAxes: [
+          (u) =>
+            drawBands(
+              u,
+              latest.current.bands.filter((b) => isShown(b.key)),
+              colorOfKey,
+            ),
+        ],
         draw: [
           (u) =>
             drawThresholds(u, latest.current.thresholds ?? [], thresholdColor, panelColor, font),
+          (u) => {
+            markPositions = drawMarks(u, latest.current.marks, isShown, panelColor);
+          },
         ],
         setCursor: [
           (u) => {
             cancelAnimationFrame(frame);
             const idx = u.cursor.idx ?? null;
-            frame = requestAnimationFrame(() => setCursorIdx(idx));
+            const { left, top } = u.cursor;
+            const hit =
+              left === undefined || top === undefined || left < 0
+                ? -1
+                : nearestMark(markPositions, left, top, MARK_HIT_RADIUS_PX);
+            frame = requestAnimationFrame(() => {
+              setCursorIdx(idx);
+              if (tipRef.current?.pinned) return;
+              const p = markPositions[hit];
+              setTip(
+                hit < 0 || p === undefined
+                  ? undefined
+                  : {
+                      index: hit,
+                      leftPx: p.x + u.over.offsetLeft,
+                      topPx: p.y + u.over.offsetTop,
+                      pinned: false,
+                    },
+              );
+            });
           },
         ],
         setSelect: [
@@ -167,6 +270,28 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
     };
     const u = new uPlot(opts, toAligned(s), el);
     uRef.current = u;
+    // A click on a mark pins its explanation; a click elsewhere lets it go.
+    const onClick = (e: MouseEvent): void => {
+      const r = u.over.getBoundingClientRect();
+      const hit = nearestMark(
+        markPositions,
+        e.clientX - r.left,
+        e.clientY - r.top,
+        MARK_HIT_RADIUS_PX,
+      );
+      const p = markPositions[hit];
+      setTip(
+        hit < 0 || p === undefined
+          ? undefined
+          : {
+              index: hit,
+              leftPx: p.x + u.over.offsetLeft,
+              topPx: p.y + u.over.offsetTop,
+              pinned: true,
+            },
+      );
+    };
+    u.over.addEventListener('click', onClick);
     const ro = new ResizeObserver(() => {
       const w = Math.max(100, el.clientWidth);
       if (w !== u.width) u.setSize({ width: w, height });
@@ -175,6 +300,7 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
     return () => {
       cancelAnimationFrame(frame);
       ro.disconnect();
+      u.over.removeEventListener('click', onClick);
       u.destroy();
       uRef.current = undefined;
     };
@@ -183,7 +309,11 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new x window must rescale even with equal data (read through `latest`).
   useLayoutEffect(() => {
     uRef.current?.setData(toAligned(shaped));
-  }, [shaped, xRange?.fromMs, xRange?.toMs]);
+  }, [shaped, xRange?.fromMs, xRange?.toMs, bands, marks]);
+
+  // A new set of marks invalidates an explanation's index.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the marks change by design.
+  useEffect(() => setTip(undefined), [marks, structure]);
 
   // A rebuilt chart starts with no cursor.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each rebuild by design.
@@ -201,6 +331,9 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
   const idx = cursorIdx !== null && cursorIdx < shaped.xs.length ? cursorIdx : null;
   const atMs = idx === null ? undefined : shaped.xs[idx];
   const empty = series !== undefined && shaped.keys.length === 0;
+  const tipMark = tip === undefined ? undefined : marks[tip.index];
+  let bandPoints = 0;
+  for (const b of bands) bandPoints += b.points.length;
 
   return (
     <div className="chart">
@@ -216,10 +349,21 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
         data-from-ms={xRange?.fromMs}
         data-to-ms={xRange?.toMs}
         data-last-ms={shaped.xs[shaped.xs.length - 1]}
+        data-anomalies={overlay ? marks.length : undefined}
+        data-band-points={overlay ? bandPoints : undefined}
       >
         {series === undefined && !error ? <div className="chart-overlay">Loading…</div> : null}
         {empty && !error ? <div className="chart-overlay">No data in this range</div> : null}
         {error ? <div className="chart-overlay chart-error">{error}</div> : null}
+        {tip && tipMark ? (
+          <AnomalyTip
+            mark={tipMark}
+            unit={unit}
+            name={seriesName(shaped.labels[shaped.keys.indexOf(tipMark.key)] ?? {}, fallbackName)}
+            tip={tip}
+            onClose={() => setTip(undefined)}
+          />
+        ) : null}
       </div>
       <div className="chart-legend">
         <span className="chart-legend-time">
@@ -301,6 +445,164 @@ function drawThresholds(
     ctx.fillText(t.label, x, textY);
     ctx.restore();
   }
+}
+
+/** The explanation of one anomaly: observed, expected and band, deviation, detector, reason. */
+function AnomalyTip(props: {
+  readonly mark: AnomalyMark;
+  readonly unit: string;
+  readonly name: string;
+  readonly tip: MarkTip;
+  readonly onClose: () => void;
+}): React.JSX.Element {
+  const { mark: m, unit, tip } = props;
+  const ratio = m.expected !== 0 ? m.value / m.expected : undefined;
+  const sign = m.deviation > 0 ? '+' : '';
+  return (
+    <div
+      className={`anomaly-tip${tip.pinned ? ' is-pinned' : ''}`}
+      role="dialog"
+      aria-label="Anomaly explanation"
+      data-anomaly-tip={m.detector}
+      style={{ left: tip.leftPx, top: tip.topPx }}
+    >
+      <div className="anomaly-tip-head">
+        <span className="anomaly-dot" style={{ background: scoreColor(m.score) }} />
+        <strong>
+          Anomaly · {scoreWord(m.score)} ({m.score.toFixed(2)})
+        </strong>
+        {tip.pinned ? (
+          <button type="button" className="icon" aria-label="Close" onClick={props.onClose}>
+            ×
+          </button>
+        ) : null}
+      </div>
+      <div className="anomaly-tip-sub">
+        {props.name} · {formatClock(m.timestampMs, true)}
+      </div>
+      <dl>
+        <dt>Observed</dt>
+        <dd>{formatValue(m.value, unit)}</dd>
+        <dt>Expected</dt>
+        <dd>
+          {formatValue(m.expected, unit)}{' '}
+          <span className="sub">
+            (normal {formatValue(m.lower, unit)} – {formatValue(m.upper, unit)})
+          </span>
+        </dd>
+        <dt>Deviation</dt>
+        <dd>
+          {sign}
+          {formatValue(m.deviation, unit)}
+          {ratio !== undefined && Number.isFinite(ratio) ? ` (${ratio.toFixed(1)}× expected)` : ''}
+        </dd>
+        <dt>Detector</dt>
+        <dd>{m.detector}</dd>
+      </dl>
+      <p className="anomaly-tip-reason">{m.reason}</p>
+    </div>
+  );
+}
+
+/** Colour with an alpha, for the palette's `#rrggbb` (other forms are returned as they are). */
+function withAlpha(color: string, alpha: number): string {
+  if (!/^#[0-9a-f]{6}$/i.test(color)) return color;
+  const a = Math.round(alpha * 255)
+    .toString(16)
+    .padStart(2, '0');
+  return `${color}${a}`;
+}
+
+/** The baseline band of each line: translucent lower..upper fill, dashed expected line. */
+function drawBands(u: uPlot, bands: readonly BandLine[], colorOf: (key: string) => string): void {
+  if (bands.length === 0) return;
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  for (const b of bands) {
+    const first = b.points[0];
+    if (first === undefined) continue;
+    // [x px, expected, lower, upper]; a lone point is drawn as a short plateau so it shows.
+    const pts: [number, number, number, number][] = b.points.map((p) => [
+      u.valToPos(p[0], 'x', true),
+      u.valToPos(p[1], 'y', true),
+      u.valToPos(p[2], 'y', true),
+      u.valToPos(p[3], 'y', true),
+    ]);
+    if (pts.length === 1) {
+      const [x, e, lo, hi] = pts[0] as [number, number, number, number];
+      const h = 3 * devicePixelRatio;
+      pts.splice(0, 1, [x - h, e, lo, hi], [x + h, e, lo, hi]);
+    }
+    const color = colorOf(b.key);
+    ctx.beginPath();
+    for (const [i, p] of pts.entries()) {
+      if (i === 0) ctx.moveTo(p[0], p[3]);
+      else ctx.lineTo(p[0], p[3]);
+    }
+    for (let i = pts.length - 1; i >= 0; i--) {
+      const p = pts[i] as [number, number, number, number];
+      ctx.lineTo(p[0], p[2]);
+    }
+    ctx.closePath();
+    ctx.fillStyle = withAlpha(color, 0.16);
+    ctx.fill();
+    ctx.beginPath();
+    for (const [i, p] of pts.entries()) {
+      if (i === 0) ctx.moveTo(p[0], p[1]);
+      else ctx.lineTo(p[0], p[1]);
+    }
+    ctx.strokeStyle = withAlpha(color, 0.75);
+    ctx.lineWidth = devicePixelRatio;
+    ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  ctx.restore();
+}
+
+/**
+ * Anomaly marks at (time, observed value): a filled dot in the score's colour with a ring in the
+ * panel colour, so it stands out over any line. Returns their CSS-pixel positions in the plot
+ * area (hidden lines' marks get an off-plot position, so they cannot be hovered).
+ */
+function drawMarks(
+  u: uPlot,
+  marks: readonly AnomalyMark[],
+  isShown: (key: string) => boolean,
+  ring: string,
+): { x: number; y: number }[] {
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  const positions: { x: number; y: number }[] = [];
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(left, top, width, height);
+  ctx.clip();
+  for (const m of marks) {
+    if (!isShown(m.key)) {
+      positions.push({ x: -1e6, y: -1e6 });
+      continue;
+    }
+    const x = u.valToPos(m.timestampMs, 'x');
+    const y = u.valToPos(m.value, 'y');
+    positions.push({ x, y });
+    const cx = left + x * devicePixelRatio;
+    const cy = top + y * devicePixelRatio;
+    const r = (3.5 + 3 * m.score) * devicePixelRatio;
+    ctx.beginPath();
+    ctx.arc(cx, cy, r, 0, 2 * Math.PI);
+    ctx.fillStyle = scoreColor(m.score);
+    ctx.fill();
+    ctx.lineWidth = 2 * devicePixelRatio;
+    ctx.strokeStyle = ring;
+    ctx.stroke();
+  }
+  ctx.restore();
+  return positions;
 }
 
 function toAligned(s: { xs: number[]; ys: YValue[][] }): uPlot.AlignedData {

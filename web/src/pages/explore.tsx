@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { Aggregation, Matcher } from '../../../src/contract/index.ts';
+import { useAnomalyOverlay } from '../api/anomalies.ts';
 import { type ChartSeries, getMetricNames, getSeries, type SeriesEntry } from '../api/client.ts';
 import { errorText, useChartData } from '../api/hooks.ts';
 import {
@@ -25,6 +26,7 @@ import {
   NICE_STEPS_MS,
   rangeWindowMs,
 } from '../time/range.ts';
+import { OverlayLegend } from './metric-chart.tsx';
 
 const AGG_HINT: Record<Aggregation, string> = {
   avg: 'mean of the samples in each step',
@@ -98,6 +100,7 @@ export function ExplorePage(): React.JSX.Element {
     [state.metric, state.matchers, state.agg, state.groupBy, stepMs],
   );
   const data = useChartData(sel, state.range);
+  const overlay = useAnomalyOverlay(sel, state.range, data.xRange);
   const stepChoices = NICE_STEPS_MS.filter((s) => windowMs / s <= MAX_POINTS && windowMs / s >= 10);
 
   const groupValue =
@@ -227,8 +230,10 @@ export function ExplorePage(): React.JSX.Element {
             ariaLabel={`${state.agg} of ${state.metric}`}
             onZoom={(fromMs, toMs) => update({ range: { kind: 'absolute', fromMs, toMs } })}
             error={data.error}
+            overlay={overlay}
           />
         )}
+        {state.metric !== '' && overlay ? <OverlayLegend overlay={overlay} /> : null}
         {state.metric !== '' ? (
           <p className="hint">Drag across the chart to zoom into a fixed range.</p>
         ) : null}

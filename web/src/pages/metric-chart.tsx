@@ -5,8 +5,9 @@
  */
 import { useMemo } from 'react';
 import type { Aggregation, Kpi, Matcher } from '../../../src/contract/index.ts';
+import { useAnomalyOverlay } from '../api/anomalies.ts';
 import { type ChartData, useChartData } from '../api/hooks.ts';
-import { TimeChart } from '../charts/time-chart.tsx';
+import { type ChartOverlay, TimeChart } from '../charts/time-chart.tsx';
 import { formatValue } from '../format.ts';
 import { chooseStepMs, formatDurationMs, rangeWindowMs, type TimeRange } from '../time/range.ts';
 
@@ -89,10 +90,37 @@ export function MetricChart(props: {
   readonly range: TimeRange;
   readonly matchers: readonly Matcher[];
   readonly thresholds?: readonly { readonly value: number; readonly label: string }[] | undefined;
+  /**
+   * Draw the learned baseline band and anomaly marks. Fetched along the pushed window (no extra
+   * stream: a page of several charts has no connection to spare; api/anomalies.ts).
+   */
+  readonly anomalies?: boolean;
 }): React.JSX.Element {
   const data = useSpecData(props.spec, props.range, props.matchers);
-  return <ChartView spec={props.spec} data={data} thresholds={props.thresholds} />;
+  const sel = useMemo(
+    () => ({
+      metric: props.anomalies ? props.spec.metric : '',
+      matchers: props.matchers,
+      groupBy: props.spec.groupBy,
+    }),
+    [props.anomalies, props.spec, props.matchers],
+  );
+  const overlay = useAnomalyOverlay(sel, props.range, data.xRange, {
+    stream: false,
+    refreshMs: OVERLAY_REFRESH_MS,
+  });
+  return (
+    <ChartView
+      spec={props.spec}
+      data={data}
+      thresholds={props.thresholds}
+      overlay={props.anomalies ? overlay : undefined}
+    />
+  );
 }
+
+/** Without a stream, anomalies on a multi-chart page are fetched every 15 s of pushed time. */
+const OVERLAY_REFRESH_MS = 15_000;
 
 /**
  * The target of a KPI as a chart line (`target ≤ 500 ms`), from the first service that has it;
@@ -123,6 +151,7 @@ export function ChartView(props: {
   /** Replaces `agg · unit` in the caption (for derived series). */
   readonly formula?: string;
   readonly thresholds?: readonly { readonly value: number; readonly label: string }[] | undefined;
+  readonly overlay?: ChartOverlay | undefined;
 }): React.JSX.Element {
   const { spec, data } = props;
   return (
@@ -142,7 +171,22 @@ export function ChartView(props: {
         ariaLabel={`${spec.title} per ${spec.groupBy.join(', ')}`}
         error={data.error}
         thresholds={props.thresholds}
+        overlay={props.overlay}
       />
+      {props.overlay ? <OverlayLegend overlay={props.overlay} /> : null}
     </figure>
+  );
+}
+
+/** What the overlay adds, in words (the canvas cannot say it). */
+export function OverlayLegend(props: { readonly overlay: ChartOverlay }): React.JSX.Element {
+  const n = props.overlay.anomalies.length;
+  return (
+    <p className="overlay-legend">
+      <span className="overlay-band-swatch" aria-hidden="true" /> learned normal band ·{' '}
+      <span className="overlay-expected-swatch" aria-hidden="true" /> expected ·{' '}
+      <span className="anomaly-dot" aria-hidden="true" /> anomaly ({n} in range; hover or click a
+      mark to see why)
+    </p>
   );
 }

@@ -5,6 +5,9 @@
  */
 import { useMemo } from 'react';
 import type { Light, Matcher, ServiceStatus } from '../../../src/contract/index.ts';
+import { getHealth, type ServiceHealth, useRefetch } from '../api/alerting.ts';
+import { getAnomalies } from '../api/anomalies.ts';
+import { ApiError } from '../api/client.ts';
 import { useLiveOverview, useNow } from '../api/hooks.ts';
 import { ratioSeries } from '../charts/align.ts';
 import { headlineKpis, KpiTile } from '../components/kpi-tile.tsx';
@@ -31,9 +34,51 @@ export const KPI_WINDOW_MS = 15 * 60_000;
 const LIGHT_ORDER: readonly Light[] = ['red', 'orange', 'grey', 'green'];
 const ALL_SERVICES: readonly Matcher[] = [];
 
+/** Health scores and anomaly counts are fetched again when pushed time enters a new slot. */
+const SIDE_REFRESH_MS = 15_000;
+/** Most anomalies counted per refresh (the counts say "N+" beyond). */
+const MAX_COUNTED_ANOMALIES = 1_000;
+
+/**
+ * Health score per service (docs/alerting.md, "Health score"), or undefined when the server has
+ * no alerting (404): the lights then come from the KPI rules alone.
+ */
+async function loadHealth(signal: AbortSignal): Promise<Map<string, ServiceHealth> | undefined> {
+  try {
+    const list = await getHealth(signal);
+    return new Map(list.map((h) => [h.service, h]));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Anomalies per service over the KPI window. */
+async function loadAnomalyCounts(signal: AbortSignal): Promise<Map<string, number>> {
+  const list = await getAnomalies(
+    {
+      metric: '',
+      matchers: [],
+      fromMs: Date.now() - KPI_WINDOW_MS,
+      toMs: Date.now(),
+      limit: MAX_COUNTED_ANOMALIES,
+    },
+    signal,
+  );
+  const counts = new Map<string, number>();
+  for (const a of list) {
+    const svc = a.labels.service;
+    if (svc !== undefined) counts.set(svc, (counts.get(svc) ?? 0) + 1);
+  }
+  return counts;
+}
+
 export function OverviewPage(): React.JSX.Element {
   const [range, setRange] = useRange();
   const { overview, error } = useLiveOverview(KPI_WINDOW_MS);
+  const slot = overview ? Math.floor(overview.generatedAtMs / SIDE_REFRESH_MS) : 0;
+  const health = useRefetch(loadHealth, slot);
+  const anomalyCounts = useRefetch(loadAnomalyCounts, slot);
   const now = useNow(5_000);
   const requests = useSpecData(REQUESTS_BY_SERVICE, range, ALL_SERVICES);
   const errors = useSpecData(ERRORS_BY_SERVICE, range, ALL_SERVICES);
@@ -49,10 +94,12 @@ export function OverviewPage(): React.JSX.Element {
     }),
     [requests, errors],
   );
-  const services = [...(overview?.services ?? [])].sort(
-    (a, b) =>
-      LIGHT_ORDER.indexOf(a.light) - LIGHT_ORDER.indexOf(b.light) || a.id.localeCompare(b.id),
-  );
+  const services = [...(overview?.services ?? [])]
+    .map((s) => withHealth(s, health.value?.get(s.id)))
+    .sort(
+      (a, b) =>
+        LIGHT_ORDER.indexOf(a.light) - LIGHT_ORDER.indexOf(b.light) || a.id.localeCompare(b.id),
+    );
   const counts = new Map<Light, number>();
   for (const s of services) counts.set(s.light, (counts.get(s.light) ?? 0) + 1);
 
@@ -93,7 +140,14 @@ export function OverviewPage(): React.JSX.Element {
 
       <section className="services" aria-label="Services">
         {services.map((s) => (
-          <ServiceCard key={s.id} service={s} nowMs={now} search={rangeSearch(range)} />
+          <ServiceCard
+            key={s.id}
+            service={s}
+            nowMs={now}
+            search={rangeSearch(range)}
+            score={health.value?.get(s.id)?.score}
+            anomalies={anomalyCounts.value?.get(s.id)}
+          />
         ))}
         {overview && services.length === 0 ? (
           <div className="empty-note">
@@ -127,12 +181,24 @@ export function OverviewPage(): React.JSX.Element {
   );
 }
 
+/**
+ * The service with the health score's light and reasons when there is a score (the KPI rules'
+ * reasons follow, so nothing they found is lost).
+ */
+function withHealth(s: ServiceStatus, h: ServiceHealth | undefined): ServiceStatus {
+  if (!h || h.score === null) return s;
+  const reasons = [...h.reasons, ...s.reasons.filter((r) => !h.reasons.includes(r))];
+  return { ...s, light: h.light, reasons: h.light === 'green' ? [] : reasons };
+}
+
 function ServiceCard(props: {
   readonly service: ServiceStatus;
   readonly nowMs: number;
   readonly search: string;
+  readonly score: number | null | undefined;
+  readonly anomalies: number | undefined;
 }): React.JSX.Element {
-  const { service: s, nowMs, search } = props;
+  const { service: s, nowMs, search, score, anomalies } = props;
   const href = `${servicePath(s.id)}${search}`;
   return (
     <article className={`card service service-${s.light}`} data-service={s.id}>
@@ -141,6 +207,27 @@ function ServiceCard(props: {
           {s.id}
         </a>
         <TrafficLight light={s.light} reasons={s.reasons} />
+        {score !== undefined && score !== null ? (
+          <span
+            className="health-score"
+            data-health-score={Math.round(score)}
+            title="Health score 0–100 (docs/alerting.md): green ≥ 80, orange ≥ 50"
+          >
+            {Math.round(score)}/100
+          </span>
+        ) : null}
+        {anomalies ? (
+          <a
+            className="anomaly-count"
+            href={href}
+            onClick={onLinkClick}
+            data-anomaly-count={anomalies}
+            title="Anomalies found in the last 15 min"
+          >
+            {anomalies >= MAX_COUNTED_ANOMALIES ? `${anomalies}+` : anomalies} anomal
+            {anomalies === 1 ? 'y' : 'ies'}
+          </a>
+        ) : null}
         <span className="last-seen">seen {formatAge(s.lastSeenMs, nowMs)}</span>
       </div>
       {headlineKpis(s.kpis).map((k) => (

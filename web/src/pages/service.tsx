@@ -94,6 +94,7 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
                 spec={c}
                 range={range}
                 matchers={matchers}
+                anomalies
                 thresholds={
                   c.id === 'latency' ? kpiTargetLine(overview?.services, 'latency_p95') : undefined
                 }
