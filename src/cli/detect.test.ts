@@ -113,6 +113,16 @@ describe('opsight detect', () => {
     await expect(detectCsv(input, join(dir, 'x.out.csv'), 'ensemble')).rejects.toThrow(want);
   });
 
+  it('input is a directory; output directory missing', async () => {
+    await expect(detectCsv(dir, join(dir, 'x.csv'), 'ensemble')).rejects.toThrow(
+      /cannot read ".*": not a file/,
+    );
+    const input = file('fine.csv', 'timestamp,value\n2018-07-03 14:00:00,1\n');
+    await expect(detectCsv(input, join(dir, 'no', 'such', 'dir.csv'), 'ensemble')).rejects.toThrow(
+      /cannot write ".*dir\.csv": ENOENT/,
+    );
+  });
+
   it('missing input file', async () => {
     await expect(detectCsv(join(dir, 'nope.csv'), join(dir, 'x.csv'), 'ensemble')).rejects.toThrow(
       /cannot read ".*nope\.csv": no such file/,

@@ -6,8 +6,8 @@
  * scored only from it and the rows before it; memory stays constant whatever the file size.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
@@ -30,13 +30,16 @@ export interface DetectSummary {
   readonly skipped: number;
 }
 
-/** Checks that `path` can be read; throws a plain message otherwise. */
+/** Checks that `path` is a readable file; throws a plain message otherwise. */
 export async function assertReadable(path: string): Promise<void> {
+  let isFile: boolean;
   try {
-    await access(path);
+    await access(path, constants.R_OK);
+    isFile = (await stat(path)).isFile();
   } catch {
     throw new Error(`cannot read "${path}": no such file`);
   }
+  if (!isFile) throw new Error(`cannot read "${path}": not a file`);
 }
 
 /** Streams `inPath` through a fresh `detector` into `outPath`. */
@@ -96,6 +99,9 @@ export async function detectCsv(
   } catch (err) {
     out.destroy();
     input.destroy();
+    if (err instanceof Error && (err as { path?: unknown }).path === outPath) {
+      throw new Error(`cannot write "${outPath}": ${err.message}`, { cause: err });
+    }
     throw err;
   }
   return { rows, anomalies, skipped };
