@@ -35,6 +35,10 @@ export const ConfigSchema = Type.Object(
     maxBodyBytes: Type.Integer({ minimum: 1024 }),
     maxSeriesPerMetric: Type.Integer({ minimum: 1 }),
     webRoot: Type.Optional(Type.String()),
+    alertingInterval: Type.String({
+      pattern: '^[0-9]+(ms|s|m|h)$',
+      description: 'Period of SLO and alert rule evaluation, e.g. 15s.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -55,6 +59,7 @@ export function defaultConfig(): Config {
     apiKeys: [],
     maxBodyBytes: 16 * 1024 * 1024,
     maxSeriesPerMetric: 10_000,
+    alertingInterval: '15s',
   };
 }
 
@@ -162,6 +167,31 @@ function readConfigFile(path: string): Record<string, unknown> {
     throw new OpsError('CONFIG_INVALID', `"server" in ${path} must be a mapping`);
   }
   return server as Record<string, unknown>;
+}
+
+/**
+ * The named top-level sections of the configuration file (e.g. `rules`, `slos`,
+ * `notifications`), unparsed: their owners parse them. Empty without a file.
+ */
+export function readFileSections(
+  { flags, env }: ConfigSources,
+  names: readonly string[],
+): Record<string, unknown> {
+  const path = flags.config ?? env.OPSIGHT_CONFIG;
+  if (path === undefined) return {};
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new OpsError('CONFIG_INVALID', `cannot read configuration file ${path}`, { cause: err });
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return {};
+  const out: Record<string, unknown> = {};
+  for (const n of names) {
+    const v = (doc as Record<string, unknown>)[n];
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
 }
 
 function readKeyFile(path: string): string[] {

@@ -7,13 +7,22 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ALERTING_SECTIONS, parseAlertingConfig } from '../alerting/index.ts';
 import type { Clock } from '../contract/index.ts';
 import { OpsError } from '../contract/index.ts';
 import { defaultIngestLimits } from '../ingest/index.ts';
-import { createInProcessBus, startDetectionWorker } from '../pipeline/index.ts';
+import { parseNotificationsConfig } from '../notify/index.ts';
+import { AlertingRuntime, createInProcessBus, startDetectionWorker } from '../pipeline/index.ts';
 import { createServer } from '../server/index.ts';
-import { openEmbeddedStore } from '../store/index.ts';
-import { type Config, type ConfigSources, durationMs, isLoopback, loadConfig } from './config.ts';
+import { openEmbeddedStateStore, openEmbeddedStore } from '../store/index.ts';
+import {
+  type Config,
+  type ConfigSources,
+  durationMs,
+  isLoopback,
+  loadConfig,
+  readFileSections,
+} from './config.ts';
 import { startDemo } from './demo.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { systemClock } from './system-clock.ts';
@@ -40,6 +49,11 @@ export async function startPlatform(
     );
   }
 
+  // opsight.yaml's alerting sections and channels: a bad key stops startup, naming its path.
+  const sections = readFileSections(sources, [...ALERTING_SECTIONS, 'notifications']);
+  parseAlertingConfig(sections, clock.nowMs());
+  const notifications = parseNotificationsConfig(sections.notifications);
+
   const store = await openEmbeddedStore({
     dataDir: config.dataDir,
     retentionMs: durationMs(config.retention),
@@ -56,11 +70,25 @@ export async function startPlatform(
     { store, bus, clock, logger: logger.child({ component: 'detect' }) },
     { stateDir: join(config.dataDir, 'detect') },
   );
+  // SLOs, alert rules, silences, notifications, health scores; state in <dataDir>/state.
+  const state = await openEmbeddedStateStore(config.dataDir);
+  const alerting = await AlertingRuntime.open(
+    {
+      store,
+      state,
+      clock,
+      logger: logger.child({ component: 'alerting' }),
+      anomalies: detection,
+    },
+    sections,
+    notifications,
+    { intervalMs: durationMs(config.alertingInterval) },
+  );
   let ready = false;
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
   const app = await createServer(
-    { store, clock, logger: logger.child({ component: 'server' }), bus, detection },
+    { store, clock, logger: logger.child({ component: 'server' }), bus, detection, alerting },
     {
       maxBodyBytes: config.maxBodyBytes,
       maxSeriesPerMetric: config.maxSeriesPerMetric,
@@ -89,6 +117,7 @@ export async function startPlatform(
         maxSeriesPerMetric: config.maxSeriesPerMetric,
       })
     : undefined;
+  alerting.start();
   ready = true;
   logger.info({ url, dataDir: config.dataDir, demo: config.demo }, 'opsight listening');
 
@@ -102,7 +131,9 @@ export async function startPlatform(
         ready = false;
         await demo?.stop();
         await app.close();
+        await alerting.close();
         await detection.close();
+        await state.close();
         await store.close();
         logger.info('opsight stopped');
       })();
