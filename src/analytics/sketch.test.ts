@@ -80,6 +80,19 @@ describe('QuantileSketch', () => {
     );
   });
 
+  it('answers like a fresh sketch after reset (pooled reuse)', () => {
+    fc.assert(
+      fc.property(values, values, (x, y) => {
+        const reused = sketchOf(x);
+        reused.reset();
+        for (const v of y) reused.add(v);
+        same(reused, sketchOf(y));
+        expect(reused.quantile(0.9)).toBe(sketchOf(y).quantile(0.9));
+      }),
+      { numRuns: 200, seed: 14 },
+    );
+  });
+
   it('is empty until something is added', () => {
     expect(new QuantileSketch().quantile(0.5)).toBeNull();
   });

@@ -52,6 +52,9 @@ export class QuantileSketch {
   #counts: Float64Array | null = null;
   /** Key stored at index 0 of #counts. */
   #offset = 0;
+  /** Smallest and largest key with a count (valid when #count > 0). */
+  #loKey = 0;
+  #hiKey = 0;
   #count = 0;
   #min = Number.POSITIVE_INFINITY;
   #max = Number.NEGATIVE_INFINITY;
@@ -62,7 +65,9 @@ export class QuantileSketch {
 
   /** Empties the sketch, keeping its key window for reuse. */
   reset(): void {
-    this.#counts?.fill(0);
+    if (this.#count > 0) {
+      this.#counts?.fill(0, this.#loKey - this.#offset, this.#hiKey - this.#offset + 1);
+    }
     this.#count = 0;
     this.#min = Number.POSITIVE_INFINITY;
     this.#max = Number.NEGATIVE_INFINITY;
@@ -112,7 +117,18 @@ export class QuantileSketch {
     const c = this.#ensure(key, key);
     const i = key - this.#offset;
     c[i] = (c[i] as number) + count;
+    this.#span(key, key);
     this.#count += count;
+  }
+
+  #span(lo: number, hi: number): void {
+    if (this.#count === 0) {
+      this.#loKey = lo;
+      this.#hiKey = hi;
+      return;
+    }
+    if (lo < this.#loKey) this.#loKey = lo;
+    if (hi > this.#hiKey) this.#hiKey = hi;
   }
 
   /** Adds one occurrence of each key in keys[from, to) (ascending or not). */
@@ -131,6 +147,7 @@ export class QuantileSketch {
       const j = (keys[i] as number) - off;
       c[j] = (c[j] as number) + 1;
     }
+    this.#span(lo, hi);
     this.#count += to - from;
   }
 
@@ -143,16 +160,15 @@ export class QuantileSketch {
   merge(other: QuantileSketch): void {
     const oc = other.#counts;
     if (oc !== null && other.#count > 0) {
-      let first = 0;
-      while ((oc[first] as number) === 0) first++;
-      let last = oc.length - 1;
-      while ((oc[last] as number) === 0) last--;
-      const c = this.#ensure(other.#offset + first, other.#offset + last);
+      const first = other.#loKey - other.#offset;
+      const last = other.#hiKey - other.#offset;
+      const c = this.#ensure(other.#loKey, other.#hiKey);
       const shift = other.#offset - this.#offset;
       for (let i = first; i <= last; i++) {
         const x = oc[i] as number;
         if (x !== 0) c[i + shift] = (c[i + shift] as number) + x;
       }
+      this.#span(other.#loKey, other.#hiKey);
     }
     this.#count += other.#count;
     this.widen(other.#min, other.#max);
@@ -162,8 +178,8 @@ export class QuantileSketch {
   entries(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     const c = this.#counts;
-    if (c === null) return out;
-    for (let i = 0; i < c.length; i++) {
+    if (c === null || this.#count === 0) return out;
+    for (let i = this.#loKey - this.#offset; i <= this.#hiKey - this.#offset; i++) {
       const x = c[i] as number;
       if (x !== 0) out.push([i + this.#offset, x]);
     }
@@ -188,7 +204,7 @@ export class QuantileSketch {
     if (rank >= this.#count - 1) return this.#max;
     const c = this.#counts as Float64Array;
     let seen = 0;
-    for (let i = 0; i < c.length; i++) {
+    for (let i = this.#loKey - this.#offset; i <= this.#hiKey - this.#offset; i++) {
       seen += c[i] as number;
       if (seen > rank) return clamp(sketchValue(i + this.#offset), this.#min, this.#max);
     }
