@@ -44,3 +44,12 @@ export interface SeriesEstimate {
   readonly upper: number;
   readonly detector: string;
 }
+
+/** `[timestampMs, expected, lower, upper]`: one bucket of a learned baseline band. */
+export type BandPoint = [number, number, number, number];
+
+/** The learned band of one series, as GET /api/v1/baseline answers it. */
+export interface BaselineSeries {
+  readonly labels: Labels;
+  readonly points: BandPoint[];
+}

@@ -21,7 +21,7 @@ export {
   type SloWindow,
   type ThresholdSli,
 } from './alert.ts';
-export type { Anomaly, SeriesEstimate } from './anomaly.ts';
+export type { Anomaly, BandPoint, BaselineSeries, SeriesEstimate } from './anomaly.ts';
 export type {
   Kpi,
   KpiReport,

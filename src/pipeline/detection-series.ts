@@ -14,6 +14,8 @@
  */
 import {
   type Anomaly,
+  type BandPoint,
+  type BaselineSeries,
   type Labels,
   type Matcher,
   METRIC_NAME_LABEL,
@@ -226,14 +228,6 @@ export interface BaselineQuery {
   readonly fromMs: number;
   readonly toMs: number;
   readonly stepMs: number;
-}
-
-/** `[timestampMs, expected, lower, upper]`, one per step bucket that has band points. */
-export type BandPoint = [number, number, number, number];
-
-export interface BaselineSeries {
-  readonly labels: Labels;
-  readonly points: BandPoint[];
 }
 
 /**

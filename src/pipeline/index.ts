@@ -26,9 +26,7 @@ export {
 export type { Bus, BusMessage, BusSubscriber } from './bus.ts';
 export {
   type AnomalyQuery,
-  type BandPoint,
   type BaselineQuery,
-  type BaselineSeries,
   DERIVED_SUFFIX,
   DETECTOR_LABEL,
   derivedMetric,
