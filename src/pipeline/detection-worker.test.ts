@@ -338,4 +338,32 @@ describe('DetectionWorker', () => {
     expect(rig.anomalies.length).toBeGreaterThanOrEqual(2);
     expect(rig.warnings.length).toBeGreaterThanOrEqual(2);
   });
+
+  it('runs the silence check and snapshots on its own timers', async () => {
+    const rig = await openRig({ checkIntervalMs: 10, snapshotIntervalMs: 10 });
+    const points = steady(300);
+    await feed(rig, points);
+    rig.clock.advance(30 * MINUTE);
+    const silent = await waitFor(() => rig.anomalies.length > 0);
+    expect(silent).toBe(true);
+    expect(rig.anomalies[0]?.detector).toBe('silence');
+    const saved = await waitFor(async () => {
+      try {
+        return (await readdir(join(rig.dataDir, 'detect'))).includes('state-0000.json');
+      } catch {
+        return false;
+      }
+    });
+    expect(saved).toBe(true);
+  });
 });
+
+/** Polls `check` on the event loop until it holds or 5 s pass (no fixed sleeps). */
+async function waitFor(check: () => boolean | Promise<boolean>): Promise<boolean> {
+  const end = Date.now() + 5_000;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
