@@ -88,6 +88,7 @@ export interface AlertingLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
 }
 
 export interface AlertingRuntimeDeps {
@@ -519,6 +520,7 @@ export class AlertingRuntime {
       transitions: tick.transitions.length,
       notifications: tick.notifications.length,
     };
+    this.#deps.logger?.debug?.(this.#stats, 'alerting evaluation');
     const views = this.activeAlerts();
     for (const l of this.#listeners) {
       try {

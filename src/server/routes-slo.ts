@@ -200,6 +200,7 @@ export function registerSloRoutes(
     },
     async () => ({
       generatedAtMs: rt.lastEvaluation()?.atMs ?? null,
+      evaluation: rt.lastEvaluation() ?? null,
       services: rt.health(),
     }),
   );
