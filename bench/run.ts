@@ -274,6 +274,14 @@ async function main(): Promise<number> {
   }
 
   addNotes(results, workload);
+  const [startLoad = 0] = results.hardware.loadAverageAtStart;
+  const [endLoad = 0] = loadavg();
+  results.notes.push(
+    `1-minute load average ${startLoad.toFixed(1)} at the start and ${endLoad.toFixed(1)} at the end on ${results.hardware.cores} cores` +
+      (Math.max(startLoad, endLoad) > results.hardware.cores / 2
+        ? ': the machine was shared with other jobs, so every figure is noisy and the absolute numbers are pessimistic; the ratios (engines measured minutes apart in the same run) suffer less but are not immune.'
+        : '.'),
+  );
   const stamp = results.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
   const resultsDir = join(REPO_ROOT, 'bench', 'results');
   await mkdir(resultsDir, { recursive: true });
