@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderEvalMarkdown } from '../detect/index.ts';
-import { evalCommand, listCsv, readLabeledCsv, runEval } from './eval.ts';
+import { evalCommand, listCsv, readLabeledCsv, runEval, simulatedLabeledSeries } from './eval.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'tests', 'fixtures', 'labeled');
 let dir: string;
@@ -83,5 +83,26 @@ describe('opsight eval', () => {
     }
     const json = JSON.parse(readFileSync(out, 'utf8')) as { detectors: string[] };
     expect(json.detectors).toEqual(['ewma']);
+  });
+
+  it('simulated labelled set: one series per service and metric, labels from ground-truth incidents', () => {
+    const set = simulatedLabeledSeries(2, 3);
+    expect(set).toHaveLength(20); // 5 services × 4 metrics
+    const labelled = set.reduce((n, s) => n + s.labels.reduce((a, b) => a + b, 0), 0);
+    expect(labelled).toBeGreaterThan(0);
+    for (const s of set) {
+      expect(s.labels.length).toBe(s.values.length);
+      expect(s.domain).toMatch(/^simulated /);
+      // No incident starts in the first simulated day (warm-up).
+      expect(s.labels.subarray(0, 1440).every((l) => l === 0)).toBe(true);
+    }
+    // Deterministic for a seed.
+    expect(simulatedLabeledSeries(2, 3)[7]?.values).toEqual(set[7]?.values);
+  });
+
+  it('needs --data or --simulate', async () => {
+    await expect(
+      runEval({ detector: 'ewma', windowFraction: 0.1 }, () => undefined),
+    ).rejects.toThrow(/give --data DIR or --simulate DAYS/);
   });
 });

@@ -22,6 +22,7 @@ import {
   renderEvalMarkdown,
   splitCsvLine,
 } from '../detect/index.ts';
+import { createCloudSimulator, defaultCloudSimulatorOptions } from '../simulate/index.ts';
 
 /** Reads one labelled CSV into columns; returns an error message when it has no label column. */
 export async function readLabeledCsv(path: string, name: string): Promise<LabeledSeries | string> {
@@ -81,23 +82,90 @@ export async function listCsv(dir: string): Promise<string[]> {
     .sort();
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * A synthetic labelled set from the cloud simulator (src/simulate): one series per service and
+ * metric, 1-minute samples, labelled 1 where a ground-truth incident touching that metric is
+ * active — or, for a row after a gap, was active during the gap (a source that went silent).
+ * Domain = the metric name.
+ */
+export function simulatedLabeledSeries(days: number, seed: number): LabeledSeries[] {
+  const startMs = defaultCloudSimulatorOptions().startMs;
+  const endMs = startMs + days * DAY_MS;
+  const sim = createCloudSimulator({
+    seed,
+    startMs,
+    durationMs: days * DAY_MS,
+    intervalMs: 60_000,
+    services: 5,
+    incidentsPerDay: 3,
+    incidentWarmupMs: DAY_MS,
+    incidentMinDurationMs: 10 * 60_000,
+    incidentMaxDurationMs: 60 * 60_000,
+  });
+  const incidents = sim.incidents(startMs, endMs);
+  const rows = new Map<
+    string,
+    { ts: number[]; v: number[]; l: number[]; service: string; metric: string }
+  >();
+  for (const e of sim.events(startMs, endMs)) {
+    const key = `${e.source_id}/${e.metric_name}`;
+    let r = rows.get(key);
+    if (r === undefined) {
+      r = { ts: [], v: [], l: [], service: e.source_id, metric: e.metric_name };
+      rows.set(key, r);
+    }
+    const t = Date.parse(e.timestamp);
+    const prev = r.ts.length > 0 ? (r.ts[r.ts.length - 1] ?? t - 1) : t - 1;
+    const { service, metric } = r;
+    const hit = incidents.some(
+      (i) =>
+        i.service === service && i.metrics.includes(metric) && i.startMs <= t && i.endMs > prev,
+    );
+    r.ts.push(t);
+    r.v.push(e.metric_value);
+    r.l.push(hit ? 1 : 0);
+  }
+  return [...rows.entries()]
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([name, r]) => ({
+      name: `simulated/${name}`,
+      domain: `simulated ${r.metric}`,
+      timestampsMs: Float64Array.from(r.ts),
+      values: Float64Array.from(r.v),
+      labels: Uint8Array.from(r.l),
+    }));
+}
+
 export interface EvalFlags {
-  readonly data: string;
+  readonly data?: string;
+  readonly simulateDays?: number;
+  readonly seed?: number;
   readonly detector: string;
   readonly out?: string;
   readonly windowFraction: number;
 }
 
 export async function runEval(flags: EvalFlags, warn: (text: string) => void): Promise<EvalReport> {
-  const files = await listCsv(flags.data);
-  const series: LabeledSeries[] = [];
-  for (const f of files) {
-    const s = await readLabeledCsv(join(flags.data, f), f);
-    if (typeof s === 'string') warn(`skipped ${s}`);
-    else series.push(s);
+  if (flags.data === undefined && flags.simulateDays === undefined) {
+    throw new Error('give --data DIR or --simulate DAYS (or both)');
   }
-  if (series.length === 0)
-    throw new Error(`no labelled CSV (timestamp,value,label) under "${flags.data}"`);
+  const series: LabeledSeries[] = [];
+  if (flags.data !== undefined) {
+    const files = await listCsv(flags.data);
+    for (const f of files) {
+      const s = await readLabeledCsv(join(flags.data, f), f);
+      if (typeof s === 'string') warn(`skipped ${s}`);
+      else series.push(s);
+    }
+    if (series.length === 0) {
+      throw new Error(`no labelled CSV (timestamp,value,label) under "${flags.data}"`);
+    }
+  }
+  if (flags.simulateDays !== undefined) {
+    series.push(...simulatedLabeledSeries(flags.simulateDays, flags.seed ?? 1));
+  }
   const detectors = flags.detector === 'all' ? [...DETECTOR_NAMES] : [flags.detector];
   return evaluate(detectors, series, flags.windowFraction);
 }
@@ -109,6 +177,30 @@ function parseDetectorOrAll(text: string): string {
     );
   }
   return text;
+}
+
+interface EvalCliOptions {
+  readonly data?: string;
+  readonly simulate?: number;
+  readonly seed: number;
+  readonly detector: string;
+  readonly out?: string;
+  readonly windowFraction: number;
+}
+
+function parseDays(text: string): number {
+  const x = Number(text);
+  if (!(Number.isInteger(x) && x >= 2 && x <= 60)) {
+    throw new InvalidArgumentError(`days must be an integer in 2..60, got "${text}"`);
+  }
+  return x;
+}
+
+function parseSeed(text: string): number {
+  const x = Number(text);
+  if (!Number.isSafeInteger(x))
+    throw new InvalidArgumentError(`seed must be an integer, got "${text}"`);
+  return x;
 }
 
 function parseFraction(text: string): number {
@@ -124,12 +216,16 @@ export function evalCommand(): Command {
       // addCommand does not pass the program's exitOverride down; main.ts maps CommanderError.
       .exitOverride()
       .description(
-        'Score detectors on labelled CSVs (timestamp,value,label) under a directory: NAB-style window score (standard, reward_low_FP, reward_low_FN), point-adjusted precision/recall/F1, time to detect; per detector and per domain.',
+        'Score detectors on labelled CSVs (timestamp,value,label) under a directory and/or a simulated labelled set: NAB-style window score (standard, reward_low_FP, reward_low_FN), point-adjusted precision/recall/F1, time to detect; per detector and per domain.',
       )
-      .requiredOption(
-        '--data <dir>',
-        'directory searched recursively for *.csv with a label column',
+      .option('--data <dir>', 'directory searched recursively for *.csv with a label column')
+      .addOption(
+        new Option(
+          '--simulate <days>',
+          'also score a synthetic labelled set: DAYS (2..60) of the cloud simulator, 1-minute samples',
+        ).argParser(parseDays),
       )
+      .addOption(new Option('--seed <n>', 'simulator seed').default(1).argParser(parseSeed))
       .addOption(
         new Option('--detector <name>', `detector, or "all": ${DETECTOR_NAMES.join(', ')}`)
           .default('all')
@@ -141,7 +237,15 @@ export function evalCommand(): Command {
           .default(0.1)
           .argParser(parseFraction),
       )
-      .action(async (flags: EvalFlags) => {
+      .action(async (opts: EvalCliOptions) => {
+        const flags: EvalFlags = {
+          ...(opts.data === undefined ? {} : { data: opts.data }),
+          ...(opts.simulate === undefined ? {} : { simulateDays: opts.simulate }),
+          seed: opts.seed,
+          detector: opts.detector,
+          ...(opts.out === undefined ? {} : { out: opts.out }),
+          windowFraction: opts.windowFraction,
+        };
         const report = await runEval(flags, (t) => process.stderr.write(`${t}\n`));
         const md = renderEvalMarkdown(report);
         process.stdout.write(md);
