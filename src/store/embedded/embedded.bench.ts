@@ -195,6 +195,21 @@ async function main(): Promise<void> {
   const again = new EmbeddedStore(options);
   again.open();
   out(`reopen: ${(performance.now() - t2).toFixed(0)} ms`);
+  const c2 = process.cpuUsage();
+  const t3 = performance.now();
+  await again.queryRange({
+    metric: 'bench_value',
+    matchers: [],
+    fromMs,
+    toMs,
+    stepMs: 60_000,
+    agg: 'avg',
+    groupBy: [],
+  });
+  const cold = process.cpuUsage(c2);
+  out(
+    `cold queryRange avg groupBy=[] after reopen: ${(performance.now() - t3).toFixed(1)} ms wall, ${((cold.user + cold.system) / 1000).toFixed(1)} ms CPU`,
+  );
   await again.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
