@@ -13,6 +13,7 @@ import { type AlertTransition, type SampleBatch, VirtualClock } from '../contrac
 import { parseNotificationsConfig } from '../notify/index.ts';
 import {
   defaultEmbeddedStoreOptions,
+  MemoryStateStore,
   openEmbeddedStateStore,
   openEmbeddedStore,
   type StateStore,
@@ -380,5 +381,73 @@ describe('alerting runtime', { timeout: 60_000 }, () => {
     const all = await r.rt.history(T0, r.clock.nowMs(), 1000);
     expect(transitionsOf(all, 'ApiErrors', 'api')).toEqual(['inactive->firing']);
     expect(r.rt.slos({ name: 'checkout-availability' }).map((s) => s.service)).toEqual(['api']);
+  });
+
+  it('fires the default Anomaly rule from the detection runtime after `for`, with its explanation, and resolves when scores stop', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'opsight-alerting-anomaly-'));
+    cleanups.push(() => rm(home, { recursive: true, force: true }));
+    const clock = new VirtualClock(T0);
+    const store = await openEmbeddedStore({
+      ...defaultEmbeddedStoreOptions(),
+      dataDir: home,
+      clock,
+      maintenanceIntervalMs: 0,
+    });
+    cleanups.push(() => store.close());
+    const listeners = new Set<(a: AnomalySignal) => void>();
+    const source = {
+      onAnomaly(l: (a: AnomalySignal) => void) {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+    };
+    const rt = await AlertingRuntime.open(
+      { store, state: new MemoryStateStore(), clock, anomalies: source },
+      {
+        rules: [
+          {
+            name: 'Anomaly',
+            kind: 'anomaly',
+            min_score: 0.9,
+            for: '2m',
+            annotations: {
+              summary: '{{ $metric }} {{ $observed }} vs {{ $expected }} ({{ $detector }})',
+            },
+          },
+        ],
+      },
+      undefined,
+      { intervalMs: 0 },
+    );
+    cleanups.push(() => rt.close());
+    const states: string[] = [];
+    for (let i = 0; i <= 16; i++) {
+      clock.set(T0 + i * STEP_MS);
+      const score = i < 12 ? 0.95 : 0.2;
+      for (const l of listeners) {
+        l({
+          metric: 'latency_ms',
+          labels: { service: 'api' },
+          timestampMs: clock.nowMs(),
+          score,
+          detector: 'ewma',
+          expected: 100,
+          value: 900,
+        });
+      }
+      await rt.evaluate();
+      states.push(rt.activeAlerts().find((a) => a.ruleName === 'Anomaly')?.state ?? '-');
+    }
+    // Pending from the first score, firing once it held for 2 m, gone when scores fell.
+    expect(states.slice(0, 8)).toEqual(Array(8).fill('pending'));
+    expect(states.slice(8, 12)).toEqual(Array(4).fill('firing'));
+    expect(states.slice(12)).toEqual(Array(5).fill('-'));
+    const h = await rt.history(T0, clock.nowMs(), 100);
+    expect(h.map((t) => `${t.from}->${t.to}`)).toEqual([
+      'inactive->pending',
+      'pending->firing',
+      'firing->resolved',
+    ]);
+    expect(h[0]?.labels).toMatchObject({ service: 'api', metric: 'latency_ms' });
   });
 });
