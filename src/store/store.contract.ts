@@ -497,6 +497,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
 
     it('refuses calls after close with STORE_CLOSED', async () => {
       const { store } = await openFresh('closed');
+      await Promise.all([store.close(), store.close()]);
       await store.close();
       await expect(store.append([])).rejects.toMatchObject({ code: 'STORE_CLOSED' });
       await expect(store.stats()).rejects.toMatchObject({ code: 'STORE_CLOSED' });

@@ -655,7 +655,15 @@ export class EmbeddedStore implements Store {
     await this.#exclusive(() => this.#persist(true));
   }
 
-  async close(): Promise<void> {
+  #closing: Promise<void> | null = null;
+
+  /** Flushes, stops the timer and releases files. Idempotent; concurrent calls share one close. */
+  close(): Promise<void> {
+    if (this.#closing === null) this.#closing = this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     if (this.#closed) return;
     await this.flush();
     this.#closed = true;
