@@ -19,6 +19,7 @@ import {
   type StateStore,
   type Store,
 } from '../store/index.ts';
+import type { AnomalySignal } from './alerting-inputs.ts';
 import { AlertingRuntime, type AlertingSections } from './alerting-runtime.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
