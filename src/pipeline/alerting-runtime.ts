@@ -507,6 +507,14 @@ export class AlertingRuntime {
       });
     }
 
+    // Silences expired long ago leave the state store (history keeps their effect).
+    for (const [id, silence] of this.#apiSilences) {
+      if (nowMs - silence.endsAtMs >= this.#options.keepExpiredSilencesMs) {
+        await state.collection<Silence>(SILENCES).delete(id);
+        this.#apiSilences.delete(id);
+      }
+    }
+
     // Health
     this.#health = await this.#healthScores(services, statuses, nowMs);
 
