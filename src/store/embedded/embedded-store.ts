@@ -74,17 +74,58 @@ interface Resolved {
 }
 
 /**
- * An identity key in the labels' own order. Separators are control characters that label
- * names cannot contain, and values are length-prefixed, so two different series never collide;
- * one series may have several (one per label order seen), all mapping to it.
+ * A lookup path in the labels' own order: metric, then (name, value) pairs as given. Walking it
+ * costs a few short-string map lookups and builds no key string; one series may have several
+ * paths (one per label order seen), all ending at it. Only resolved series are entered.
  */
-function fastKey(metric: string, labels: Labels): string {
-  let k = metric;
+interface FastNode {
+  series: MemSeries | undefined;
+  readonly next: Map<string, Map<string, FastNode>>;
+}
+
+function fastNode(): FastNode {
+  return { series: undefined, next: new Map() };
+}
+
+function fastLookup(
+  root: Map<string, FastNode>,
+  metric: string,
+  labels: Labels,
+): MemSeries | undefined {
+  let node: FastNode | undefined = root.get(metric);
   for (const n in labels) {
-    const v = labels[n] as string;
-    k += `\u0001${n}\u0002${v.length}\u0002${v}`;
+    if (node === undefined) return undefined;
+    node = node.next.get(n)?.get(labels[n] as string);
   }
-  return k;
+  return node?.series;
+}
+
+function fastInsert(
+  root: Map<string, FastNode>,
+  metric: string,
+  labels: Labels,
+  s: MemSeries,
+): void {
+  let node: FastNode | undefined = root.get(metric);
+  if (node === undefined) {
+    node = fastNode();
+    root.set(metric, node);
+  }
+  for (const n in labels) {
+    let byValue: Map<string, FastNode> | undefined = node.next.get(n);
+    if (byValue === undefined) {
+      byValue = new Map();
+      node.next.set(n, byValue);
+    }
+    const v = labels[n] as string;
+    let child: FastNode | undefined = byValue.get(v);
+    if (child === undefined) {
+      child = fastNode();
+      byValue.set(v, child);
+    }
+    node = child;
+  }
+  node.series = s;
 }
 
 export class EmbeddedStore implements Store {
@@ -105,8 +146,8 @@ export class EmbeddedStore implements Store {
   readonly #seal: SealContext;
   readonly #cache: BlockCache;
   readonly #decoded: DecodedCache;
-  /** Unsorted label concatenation -> series: skips sorting and escaping for known series. */
-  readonly #fastKeys = new Map<string, MemSeries>();
+  /** Label paths in arrival order -> series: skips sorting and escaping for known series. */
+  readonly #fastIndex = new Map<string, FastNode>();
 
   constructor(options: EmbeddedStoreOptions) {
     const d = defaultEmbeddedStoreOptions();
@@ -272,21 +313,23 @@ export class EmbeddedStore implements Store {
       if (s.timestampsMs.length !== s.values.length) {
         bad.push({ index, field: 'timestamp', reason: 'timestamps and values differ in length' });
       }
-      for (let j = 0; j < s.timestampsMs.length; j++) {
-        if (!Number.isSafeInteger(s.timestampsMs[j])) {
+      const tsArr = s.timestampsMs;
+      for (let j = 0; j < tsArr.length; j++) {
+        const t = tsArr[j] as number;
+        // Same as Number.isSafeInteger(t), without the call per sample.
+        if (!(t >= -9007199254740991 && t <= 9007199254740991 && Math.floor(t) === t)) {
           bad.push({ index, field: 'timestamp', reason: 'must be an integer number of ms' });
           break;
         }
       }
-      const fast = fastKey(s.metric, s.labels);
-      const cached = this.#fastKeys.get(fast);
+      const cached = fastLookup(this.#fastIndex, s.metric, s.labels);
       if (cached !== undefined) {
         out.push({ series: cached, def: null });
         continue;
       }
       const key = seriesKey(s.metric, s.labels);
       const existing = this.#registry.byKey.get(key);
-      if (existing !== undefined) this.#fastKeys.set(fast, existing);
+      if (existing !== undefined) fastInsert(this.#fastIndex, s.metric, s.labels, existing);
       if (existing !== undefined) {
         out.push({ series: existing, def: null });
         continue;

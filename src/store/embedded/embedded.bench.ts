@@ -134,6 +134,12 @@ async function main(): Promise<void> {
   const appendMs = performance.now() - t0;
   const appendCpu = process.cpuUsage(cpu0);
   const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
+  if (process.env.BENCH_ONLY === 'append-only') {
+    out(
+      `append: ${(total / (appendMs / 1000) / 1e6).toFixed(2)} M samples/s, ${((appendCpu.user + appendCpu.system) / 1000).toFixed(0)} ms CPU`,
+    );
+    process.exit(0);
+  }
   const t1 = performance.now();
   await store.flush();
   const flushMs = performance.now() - t1;
