@@ -31,6 +31,7 @@ import {
 } from './align.ts';
 import {
   type AnomalyMark,
+  anomalyId,
   type BandLine,
   type BaselineSeries,
   nearestMark,
@@ -78,10 +79,13 @@ const DEFAULT_HEIGHT_PX = 220;
 const MARK_HIT_RADIUS_PX = 9;
 
 interface MarkTip {
-  readonly index: number;
+  /** anomalyId of the mark (its index moves as the live window slides). */
+  readonly id: string;
   readonly leftPx: number;
   readonly topPx: number;
   readonly pinned: boolean;
+  /** Open to the left of the mark (a mark in the right half of the plot). */
+  readonly flip: boolean;
 }
 /** Beyond this many series the legend lists the first ones only (all are still drawn). */
 const MAX_LEGEND_ITEMS = 30;
@@ -228,6 +232,14 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
             drawThresholds(u, latest.current.thresholds ?? [], thresholdColor, panelColor, font),
           (u) => {
             markPositions = drawMarks(u, latest.current.marks, isShown, panelColor);
+            // Where the marks are (CSS px in this box), for browser tests and curious readers.
+            el.dataset.markPositions = markPositions
+              .filter((p) => p.x > -1e5)
+              .map(
+                (p) =>
+                  `${Math.round(p.x + u.over.offsetLeft)},${Math.round(p.y + u.over.offsetTop)}`,
+              )
+              .join(' ');
           },
         ],
         setCursor: [
@@ -243,14 +255,16 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
               setCursorIdx(idx);
               if (tipRef.current?.pinned) return;
               const p = markPositions[hit];
+              const m = latest.current.marks[hit];
               setTip(
-                hit < 0 || p === undefined
+                hit < 0 || p === undefined || m === undefined
                   ? undefined
                   : {
-                      index: hit,
+                      id: anomalyId(m),
                       leftPx: p.x + u.over.offsetLeft,
                       topPx: p.y + u.over.offsetTop,
                       pinned: false,
+                      flip: p.x > u.over.clientWidth / 2,
                     },
               );
             });
@@ -280,14 +294,16 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
         MARK_HIT_RADIUS_PX,
       );
       const p = markPositions[hit];
+      const m = latest.current.marks[hit];
       setTip(
-        hit < 0 || p === undefined
+        hit < 0 || p === undefined || m === undefined
           ? undefined
           : {
-              index: hit,
+              id: anomalyId(m),
               leftPx: p.x + u.over.offsetLeft,
               topPx: p.y + u.over.offsetTop,
               pinned: true,
+              flip: p.x > u.over.clientWidth / 2,
             },
       );
     };
@@ -311,9 +327,9 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
     uRef.current?.setData(toAligned(shaped));
   }, [shaped, xRange?.fromMs, xRange?.toMs, bands, marks]);
 
-  // A new set of marks invalidates an explanation's index.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the marks change by design.
-  useEffect(() => setTip(undefined), [marks, structure]);
+  // A rebuilt chart starts with no explanation open.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each rebuild by design.
+  useEffect(() => setTip(undefined), [structure]);
 
   // A rebuilt chart starts with no cursor.
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each rebuild by design.
@@ -331,7 +347,8 @@ export function TimeChart(props: TimeChartProps): React.JSX.Element {
   const idx = cursorIdx !== null && cursorIdx < shaped.xs.length ? cursorIdx : null;
   const atMs = idx === null ? undefined : shaped.xs[idx];
   const empty = series !== undefined && shaped.keys.length === 0;
-  const tipMark = tip === undefined ? undefined : marks[tip.index];
+  // A mark that slid out of the window closes its explanation.
+  const tipMark = tip === undefined ? undefined : marks.find((m) => anomalyId(m) === tip.id);
   let bandPoints = 0;
   for (const b of bands) bandPoints += b.points.length;
 
@@ -460,7 +477,7 @@ function AnomalyTip(props: {
   const sign = m.deviation > 0 ? '+' : '';
   return (
     <div
-      className={`anomaly-tip${tip.pinned ? ' is-pinned' : ''}`}
+      className={`anomaly-tip${tip.pinned ? ' is-pinned' : ''}${tip.flip ? ' is-flipped' : ''}`}
       role="dialog"
       aria-label="Anomaly explanation"
       data-anomaly-tip={m.detector}
@@ -578,9 +595,11 @@ function drawMarks(
   const ctx = u.ctx;
   const { left, top, width, height } = u.bbox;
   const positions: { x: number; y: number }[] = [];
+  // A mark at the very edge (the newest sample) is drawn whole, into the padding.
+  const margin = 10 * devicePixelRatio;
   ctx.save();
   ctx.beginPath();
-  ctx.rect(left, top, width, height);
+  ctx.rect(left - margin, top - margin, width + 2 * margin, height + 2 * margin);
   ctx.clip();
   for (const m of marks) {
     if (!isShown(m.key)) {
@@ -599,6 +618,12 @@ function drawMarks(
     ctx.fill();
     ctx.lineWidth = 2 * devicePixelRatio;
     ctx.strokeStyle = ring;
+    ctx.stroke();
+    // An outer halo in the score's colour: a mark reads as a mark even on a line of that colour.
+    ctx.beginPath();
+    ctx.arc(cx, cy, r + 2.5 * devicePixelRatio, 0, 2 * Math.PI);
+    ctx.lineWidth = 1.5 * devicePixelRatio;
+    ctx.strokeStyle = scoreColor(m.score);
     ctx.stroke();
   }
   ctx.restore();

@@ -233,7 +233,11 @@ export function ExplorePage(): React.JSX.Element {
             overlay={overlay}
           />
         )}
-        {state.metric !== '' && overlay ? <OverlayLegend overlay={overlay} /> : null}
+        {state.metric !== '' &&
+        overlay &&
+        (overlay.baselines.length > 0 || overlay.anomalies.length > 0) ? (
+          <OverlayLegend overlay={overlay} />
+        ) : null}
         {state.metric !== '' ? (
           <p className="hint">Drag across the chart to zoom into a fixed range.</p>
         ) : null}

@@ -173,7 +173,10 @@ export function ChartView(props: {
         thresholds={props.thresholds}
         overlay={props.overlay}
       />
-      {props.overlay ? <OverlayLegend overlay={props.overlay} /> : null}
+      {props.overlay &&
+      (props.overlay.baselines.length > 0 || props.overlay.anomalies.length > 0) ? (
+        <OverlayLegend overlay={props.overlay} />
+      ) : null}
     </figure>
   );
 }
