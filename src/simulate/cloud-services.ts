@@ -66,7 +66,9 @@ export function serviceProfile(
     peakUtilisation: roundTo(0.45 + 0.2 * u(), 3),
     serviceTimeMs: roundTo(8 + 52 * u() ** 2, 1),
     idleCpu: roundTo(0.04 + 0.08 * u(), 3),
-    baseErrorFraction: roundTo(0.001 + 0.007 * u(), 4),
+    // 0.01–0.06 %: a healthy service sits well inside a 99.9 % availability objective, so
+    // only incidents (and load shedding) spend its error budget.
+    baseErrorFraction: roundTo(0.0001 + 0.0005 * u(), 5),
   };
 }
 
