@@ -98,6 +98,14 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.#buf.slice(0, this.length);
   }
+
+  /**
+   * A copy of the bytes written so far, carved from a shared 1 MiB slab: sealed chunks and pages
+   * are small and numerous, and one ArrayBuffer each would burden the garbage collector.
+   */
+  finishInSlab(): Uint8Array {
+    return slabCopy(this.#buf.subarray(0, this.length));
+  }
 }
 
 /** Thrown by ByteReader on truncated or malformed input; callers add the location. */
@@ -182,4 +190,21 @@ export class ByteReader {
     for (let i = 0; i < n; i++, o += 8) out[from + i] = v.getFloat64(o, true);
     this.pos = o;
   }
+}
+
+const SLAB_BYTES = 1 << 20;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+/** Copies `b` into the current slab (a fresh one when full; big inputs get their own buffer). */
+export function slabCopy(b: Uint8Array): Uint8Array {
+  if (b.length > SLAB_BYTES / 8) return b.slice();
+  if (slabUsed + b.length > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + b.length);
+  out.set(b);
+  slabUsed += b.length;
+  return out;
 }

@@ -94,7 +94,7 @@ export function encodeChunk(
   }
   bw.flushTo(w);
   w.u32(crc32(w.view()));
-  return w.finish();
+  return w.finishInSlab();
 }
 
 // Encoders run to completion synchronously, so one set of scratch buffers serves them all.

@@ -393,7 +393,7 @@ export function encodeRollupPage(c: RollupColumns): Uint8Array {
   for (const len of lens) w.uvarint(len);
   w.bytes(body.view());
   w.u32(crc32(w.view()));
-  return w.finish();
+  return w.finishInSlab();
 }
 
 function deltaColumn(
