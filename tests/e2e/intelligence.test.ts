@@ -96,15 +96,17 @@ describe.skipIf(skipReason !== undefined)('intelligence pages in a real browser'
       'the baseline band to be drawn',
     );
     expect(Number(await plot.getAttribute('data-anomalies'))).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'anomaly-band.png') });
 
     // The spike: ten times the normal, a minute ago (clear of the chart's right edge). It must
     // arrive without a reload.
     await page.evaluate(() => {
       (window as unknown as { __noReload: boolean }).__noReload = true;
     });
+    const spikeMs = nowMs - 60_000;
     await postEvents(platform.url, [
       {
-        timestamp: new Date(nowMs - 60_000).toISOString(),
+        timestamp: new Date(spikeMs).toISOString(),
         source_id: `${SPIKE_SERVICE}-1`,
         metric_name: 'latency_ms',
         metric_value: 1000,
@@ -115,6 +117,12 @@ describe.skipIf(skipReason !== undefined)('intelligence pages in a real browser'
       async () => Number(await plot.getAttribute('data-anomalies')),
       (n) => n >= 1,
       'an anomaly mark after the spike',
+    );
+    // The line reaches the spike too (the mark sits on it).
+    await waitFor(
+      async () => Number(await plot.getAttribute('data-last-ms')),
+      (ms) => ms >= spikeMs - 10_000,
+      'the chart line to reach the spike',
     );
     expect(
       await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload),

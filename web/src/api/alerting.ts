@@ -163,6 +163,22 @@ export async function getHealth(signal?: AbortSignal): Promise<ServiceHealth[]> 
 }
 
 /**
+ * Health score per service (docs/alerting.md, "Health score"), or undefined when the server has
+ * no alerting (404): lights then come from the KPI rules alone.
+ */
+export async function getHealthMap(
+  signal?: AbortSignal,
+): Promise<Map<string, ServiceHealth> | undefined> {
+  try {
+    const list = await getHealth(signal);
+    return new Map(list.map((h) => [h.service, h]));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+/**
  * Active alerts, pushed after every evaluation (`alerts` event of /api/v1/live/alerts). `tick`
  * counts the pushes, so pages can refresh what the evaluation changed (SLOs, history).
  * `unavailable` is set when the server has no alerting (404).

@@ -5,9 +5,8 @@
  */
 import { useMemo } from 'react';
 import type { Light, Matcher, ServiceStatus } from '../../../src/contract/index.ts';
-import { getHealth, type ServiceHealth, useRefetch } from '../api/alerting.ts';
+import { getHealthMap, type ServiceHealth, useRefetch } from '../api/alerting.ts';
 import { getAnomalies } from '../api/anomalies.ts';
-import { ApiError } from '../api/client.ts';
 import { useLiveOverview, useNow } from '../api/hooks.ts';
 import { ratioSeries } from '../charts/align.ts';
 import { headlineKpis, KpiTile } from '../components/kpi-tile.tsx';
@@ -35,23 +34,9 @@ const LIGHT_ORDER: readonly Light[] = ['red', 'orange', 'grey', 'green'];
 const ALL_SERVICES: readonly Matcher[] = [];
 
 /** Health scores and anomaly counts are fetched again when pushed time enters a new slot. */
-const SIDE_REFRESH_MS = 15_000;
+export const SIDE_REFRESH_MS = 15_000;
 /** Most anomalies counted per refresh (the counts say "N+" beyond). */
 const MAX_COUNTED_ANOMALIES = 1_000;
-
-/**
- * Health score per service (docs/alerting.md, "Health score"), or undefined when the server has
- * no alerting (404): the lights then come from the KPI rules alone.
- */
-async function loadHealth(signal: AbortSignal): Promise<Map<string, ServiceHealth> | undefined> {
-  try {
-    const list = await getHealth(signal);
-    return new Map(list.map((h) => [h.service, h]));
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return undefined;
-    throw err;
-  }
-}
 
 /** Anomalies per service over the KPI window. */
 async function loadAnomalyCounts(signal: AbortSignal): Promise<Map<string, number>> {
@@ -77,7 +62,7 @@ export function OverviewPage(): React.JSX.Element {
   const [range, setRange] = useRange();
   const { overview, error } = useLiveOverview(KPI_WINDOW_MS);
   const slot = overview ? Math.floor(overview.generatedAtMs / SIDE_REFRESH_MS) : 0;
-  const health = useRefetch(loadHealth, slot);
+  const health = useRefetch(getHealthMap, slot);
   const anomalyCounts = useRefetch(loadAnomalyCounts, slot);
   const now = useNow(5_000);
   const requests = useSpecData(REQUESTS_BY_SERVICE, range, ALL_SERVICES);
@@ -185,7 +170,7 @@ export function OverviewPage(): React.JSX.Element {
  * The service with the health score's light and reasons when there is a score (the KPI rules'
  * reasons follow, so nothing they found is lost).
  */
-function withHealth(s: ServiceStatus, h: ServiceHealth | undefined): ServiceStatus {
+export function withHealth(s: ServiceStatus, h: ServiceHealth | undefined): ServiceStatus {
   if (!h || h.score === null) return s;
   const reasons = [...h.reasons, ...s.reasons.filter((r) => !h.reasons.includes(r))];
   return { ...s, light: h.light, reasons: h.light === 'green' ? [] : reasons };

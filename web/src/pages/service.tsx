@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { KpiReport, Matcher } from '../../../src/contract/index.ts';
+import { getHealthMap, type ServiceHealth, useRefetch } from '../api/alerting.ts';
 import { getKpis } from '../api/client.ts';
 import { errorText, useLiveOverview, useNow } from '../api/hooks.ts';
 import { DEFAULT_EXPLORE, encodeExploreState } from '../api/url-state.ts';
@@ -16,7 +17,7 @@ import { formatAge } from '../format.ts';
 import { onLinkClick } from '../router.ts';
 import { describeRange, formatWindow, type TimeRange } from '../time/range.ts';
 import { kpiTargetLine, MetricChart, SERVICE_CHARTS } from './metric-chart.tsx';
-import { KPI_WINDOW_MS } from './overview.tsx';
+import { KPI_WINDOW_MS, SIDE_REFRESH_MS, withHealth } from './overview.tsx';
 import { rangeSearch, useRange } from './use-range.ts';
 
 export function ServicePage(props: { readonly id: string }): React.JSX.Element {
@@ -24,7 +25,11 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
   const [range, setRange] = useRange();
   const { overview, error } = useLiveOverview(KPI_WINDOW_MS);
   const now = useNow(5_000);
-  const service = overview?.services.find((s) => s.id === id);
+  const slot = overview ? Math.floor(overview.generatedAtMs / SIDE_REFRESH_MS) : 0;
+  const health = useRefetch(getHealthMap, slot).value?.get(id);
+  const reported = overview?.services.find((s) => s.id === id);
+  // The light follows the health score when there is one, as on the overview.
+  const service = reported ? withHealth(reported, health) : undefined;
   const matchers = useMemo<Matcher[]>(() => [{ name: 'service', op: '=', value: id }], [id]);
 
   return (
@@ -67,6 +72,8 @@ export function ServicePage(props: { readonly id: string }): React.JSX.Element {
           </ul>
         </section>
       ) : null}
+
+      {health && health.score !== null ? <HealthCard health={health} /> : null}
 
       {service ? (
         <h2>
@@ -168,6 +175,41 @@ function RangeKpis(props: {
           ))}
         </div>
       ) : null}
+    </section>
+  );
+}
+
+/** The health score and the parts it is made of (docs/alerting.md, "Health score"). */
+function HealthCard(props: { readonly health: ServiceHealth }): React.JSX.Element {
+  const h = props.health;
+  return (
+    <section className="card health-card" aria-label="Health score" data-health={h.score}>
+      <h2>
+        Health {h.score === null ? '–' : Math.round(h.score)}
+        <span className="sub">
+          /100 · green ≥ 80, orange ≥ 50, red below or on a critical alert
+        </span>
+      </h2>
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th>Part</th>
+            <th>Score</th>
+            <th>Weight</th>
+            <th>Why</th>
+          </tr>
+        </thead>
+        <tbody>
+          {h.parts.map((p) => (
+            <tr key={p.name} data-health-part={p.name}>
+              <td>{p.name}</td>
+              <td>{p.score === null ? 'no data' : Math.round(p.score)}</td>
+              <td>{Math.round(p.weight * 100)}%</td>
+              <td>{p.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </section>
   );
 }
