@@ -65,6 +65,9 @@ import {
   walDir,
 } from './wal.ts';
 
+/** A head whose newest sample is older than this (by the clock) is sealed by maintenance. */
+const IDLE_SEAL_MS = 15 * 60_000;
+
 /** Persisted rollup pages cover at most one aligned window of this length. */
 const PAGE_WINDOW_MS = 6 * 3_600_000;
 
@@ -680,6 +683,14 @@ export class EmbeddedStore implements Store {
         unlinkSync(join(this.#segmentDir, h.name));
       }
       if (r.freed.length > 0) fsyncDir(this.#segmentDir);
+      // Seal heads that stopped receiving samples, so they do not ride along in every WAL
+      // checkpoint and their minutes get rollups.
+      const idleBefore = this.#options.clock.nowMs() - IDLE_SEAL_MS;
+      for (const s of this.#registry.all()) {
+        if (s.head.n > 0 && s.head.maxTs < idleBefore) {
+          sealSeries(s, Number.POSITIVE_INFINITY, this.#seal);
+        }
+      }
       if (r.chunks + r.pages > 0) {
         this.#log.info(
           { cutoff, chunks: r.chunks, pages: r.pages, files: r.freed.length },
