@@ -41,6 +41,17 @@ const AGG_HINT: Record<Aggregation, string> = {
   p99: '99th percentile of the samples in each step',
 };
 
+/** Aggregations whose values are in the samples' own unit (so a band of samples fits them). */
+const SAME_UNIT_AGGS: ReadonlySet<Aggregation> = new Set<Aggregation>([
+  'avg',
+  'min',
+  'max',
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+]);
+
 /** Points per series above which a chosen step is refused (the browser would crawl). */
 const MAX_POINTS = 11_000;
 
@@ -100,7 +111,12 @@ export function ExplorePage(): React.JSX.Element {
     [state.metric, state.matchers, state.agg, state.groupBy, stepMs],
   );
   const data = useChartData(sel, state.range);
-  const overlay = useAnomalyOverlay(sel, state.range, data.xRange);
+  // The band and marks are in the raw samples' unit: only aggregations that keep it get them.
+  const overlaySel = useMemo(
+    () => (SAME_UNIT_AGGS.has(sel.agg) ? sel : { ...sel, metric: '' }),
+    [sel],
+  );
+  const overlay = useAnomalyOverlay(overlaySel, state.range, data.xRange);
   const stepChoices = NICE_STEPS_MS.filter((s) => windowMs / s <= MAX_POINTS && windowMs / s >= 10);
 
   const groupValue =
