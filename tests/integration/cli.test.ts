@@ -83,6 +83,19 @@ describe('opsight CLI', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
+  it('refuses a data directory another opsight process holds, and takes over a stale lock', async () => {
+    const p = await startOpsight({ args: ['--no-demo'] });
+    running.push(p);
+    dirs.push(p.dataDir);
+    const r = cli(['start', '--port', '0', '--data-dir', p.dataDir, '--no-demo']);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/is in use by another opsight process \(pid \d+\)/);
+    await p.kill(); // leaves a stale LOCK behind
+    const again = await startOpsight({ dataDir: p.dataDir, args: ['--no-demo'] });
+    running.push(again);
+    expect((await fetch(`${again.url}/readyz`)).status).toBe(200);
+  });
+
   it('serves /healthz, /readyz and the dashboard, and logs structured JSON', async () => {
     const p = await startOpsight({ args: ['--no-demo'] });
     running.push(p);

@@ -5,6 +5,7 @@
  * segment files. Concerns live in sibling files (head, wal, chunk codec, block writer/reader,
  * rollups, query, retention); this class wires them behind the Store interface.
  */
+
 import { closeSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROLLUP_MS } from '../../analytics/index.ts';
@@ -28,6 +29,7 @@ import { BlockCache } from './block-cache.ts';
 import { listSegments, loadSegment, readBytesAt } from './block-reader.ts';
 import { type SegmentSeriesEntry, segmentName, writeSegment } from './block-writer.ts';
 import type { ChunkRef, RollupRef, SegmentHandle } from './chunk-ref.ts';
+import { acquireDirLock } from './dir-lock.ts';
 import { type SealContext, sealSeries } from './head-seal.ts';
 import {
   DAY_MS,
@@ -189,6 +191,7 @@ export class EmbeddedStore implements Store {
   /** Loads the series index and segment files, then replays the WAL. */
   open(): void {
     const started = performance.now();
+    this.#releaseLock = acquireDirLock(this.#options.dataDir);
     mkdirSync(this.#segmentDir, { recursive: true });
     for (const s of readSeriesIndex(this.#options.dataDir)) {
       this.#registry.add(s.id, s.metric, s.labels);
@@ -710,6 +713,7 @@ export class EmbeddedStore implements Store {
   }
 
   #closing: Promise<void> | null = null;
+  #releaseLock: () => void = () => {};
 
   /** Flushes, stops the timer and releases files. Idempotent; concurrent calls share one close. */
   close(): Promise<void> {
@@ -727,6 +731,7 @@ export class EmbeddedStore implements Store {
     this.#wal = null;
     for (const h of this.#segments) closeSync(h.fd);
     this.#segments.clear();
+    this.#releaseLock();
   }
 
   /** WAL fdatasync calls so far (for tests of group commit). */
