@@ -18,7 +18,7 @@ import {
   startProcess,
 } from './processes.ts';
 
-export const ENGINE_NAMES = ['opsight', 'prometheus', 'victoria-metrics'] as const;
+export const ENGINE_NAMES = ['opsight', 'opsight-core', 'prometheus', 'victoria-metrics'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
 export const FORMAT_NAMES = ['remote-write', 'json', 'influx'] as const;
 export type FormatName = (typeof FORMAT_NAMES)[number];
@@ -165,6 +165,37 @@ export function opsightEngine(): Engine {
         usage: await dirUsage(dataDir),
         breakdown: await dirBreakdown(dataDir),
         note: 'whole data dir after SIGTERM (graceful stop flushes the head)',
+      };
+    },
+  };
+}
+
+/**
+ * opsight without its detection and alerting runtimes (bench/opsight-server.ts): the same HTTP
+ * server and store, so the figures compare with what the peers do. Remote write only.
+ */
+export function opsightCoreEngine(): Engine {
+  const full = opsightEngine();
+  // The compiled script beside this module (dist/bench/).
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'opsight-server.js');
+  return {
+    ...full,
+    name: 'opsight-core',
+    async start(dataDir, port, logPath) {
+      return startProcess(
+        'opsight-core',
+        process.execPath,
+        [script, String(port), dataDir],
+        port,
+        logPath,
+        REPO_ROOT,
+      );
+    },
+    endpoint: (format) => (format === 'remote-write' ? full.endpoint(format) : null),
+    async disk(dataDir) {
+      return {
+        ...(await full.disk(dataDir)),
+        note: 'whole data dir after SIGTERM (server and store only, no detection)',
       };
     },
   };
@@ -317,5 +348,5 @@ export function victoriaMetricsEngine(): Engine {
 }
 
 export function allEngines(): Engine[] {
-  return [opsightEngine(), prometheusEngine(), victoriaMetricsEngine()];
+  return [opsightEngine(), opsightCoreEngine(), prometheusEngine(), victoriaMetricsEngine()];
 }

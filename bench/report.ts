@@ -47,13 +47,17 @@ function run(results: BenchResults, engine: EngineName, format: FormatName): Run
   return results.runs.find((r) => r.engine === engine && r.format === format);
 }
 
+/** Values per column; the opsight column comes from `ours` ('opsight' or 'opsight-core'). */
 function perEngine(
   results: BenchResults,
   format: FormatName,
   pick: (r: RunResult) => number | null | undefined,
+  ours: EngineName = 'opsight',
 ): Partial<Record<EngineName, number | null>> {
   const out: Partial<Record<EngineName, number | null>> = {};
-  for (const e of ['opsight', ...PEERS] as EngineName[]) {
+  const mine = run(results, ours, format);
+  if (mine !== undefined) out.opsight = pick(mine) ?? null;
+  for (const e of PEERS) {
     const r = run(results, e, format);
     if (r !== undefined) out[e] = pick(r) ?? null;
   }
@@ -134,6 +138,48 @@ function rows(results: BenchResults): Row[] {
       ),
     },
   );
+  const core = ' — core server, no detection';
+  // Rows for bench/opsight-server.ts, only when it ran (else they would repeat the peers).
+  if (run(results, 'opsight-core', 'remote-write') !== undefined)
+    out.push(
+      {
+        figure: `ingest, remote write (M samples/s)${core}`,
+        better: 'higher',
+        target: 1,
+        digits: 3,
+        values: perEngine(results, 'remote-write', mps, 'opsight-core'),
+      },
+      {
+        figure: `disk after flush (bytes/sample)${core}`,
+        better: 'lower',
+        target: 3,
+        digits: 2,
+        values: perEngine(
+          results,
+          'remote-write',
+          (r) => (r.ingest.acceptedSamples === 0 ? null : r.disk.bytesPerSample),
+          'opsight-core',
+        ),
+      },
+      {
+        figure: `query avg of all series, p50 (ms)${core}`,
+        better: 'lower',
+        target: 100,
+        digits: 1,
+        values: perEngine(results, 'remote-write', (r) => okQuery(r.query), 'opsight-core'),
+      },
+      {
+        figure: `peak RSS, remote write run (MiB)${core}`,
+        better: 'lower',
+        digits: 0,
+        values: perEngine(
+          results,
+          'remote-write',
+          (r) => (r.peakRssBytes === null ? null : r.peakRssBytes / 2 ** 20),
+          'opsight-core',
+        ),
+      },
+    );
   return out.filter((r) => Object.values(r.values).some((v) => v !== null && v !== undefined));
 }
 

@@ -325,6 +325,15 @@ function addNotes(results: BenchResults, workload: Workload): void {
         `${full.bytesPerSample.toFixed(2)} B/sample with full-precision floats (same series and timestamps).`,
     );
   }
+  const ours = results.runs.find((r) => r.engine === 'opsight' && r.format === 'remote-write');
+  const core = results.runs.find((r) => r.engine === 'opsight-core' && r.format === 'remote-write');
+  if (ours !== undefined || core !== undefined) {
+    results.notes.push(
+      'opsight columns: `opsight start --no-demo` as shipped, which also runs the anomaly detectors on every ingested ' +
+        'series and stores three baseline series (expected, lower, upper) per series; rows marked "core server" use ' +
+        'bench/opsight-server.ts, the same HTTP server and store without detection and alerting, which is what the peers do.',
+    );
+  }
   const prom = results.runs.find((r) => r.engine === 'prometheus' && r.format === 'remote-write');
   if (prom?.disk.extra !== undefined) {
     const e = prom.disk.extra;
