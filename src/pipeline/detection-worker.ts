@@ -48,8 +48,10 @@ export interface DetectionLogger {
 }
 
 export interface DetectionDeps {
-  readonly store: Store;
-  readonly bus: Bus;
+  /** Where derived series go (only `append` is used). */
+  readonly store: Pick<Store, 'append'>;
+  /** The bus `start()` subscribes to; the detection thread feeds `scoreKeyed` itself instead. */
+  readonly bus?: Bus;
   readonly clock: Clock;
   readonly logger?: DetectionLogger;
 }
@@ -59,7 +61,10 @@ export interface DetectionOptions {
   readonly stateDir: string | undefined;
   /** Most series tracked at once; the least recently updated is evicted. Default 20,000 (about 5 KB of state each). */
   readonly maxSeries: number;
-  /** At most one baseline-band point per series per this much event time. Default 60 s. */
+  /**
+   * At most one baseline-band point per series per this much event time (anomalies always carry
+   * their band). Default 5 min: see docs/decisions/0006-anomaly-storage.md for the measurement.
+   */
   readonly bandStepMs: number;
   /** Period of the silence check; 0 disables the timer (tests call `checkSilence`). Default 15 s. */
   readonly checkIntervalMs: number;
@@ -80,7 +85,7 @@ export function defaultDetectionOptions(): DetectionOptions {
   return {
     stateDir: undefined,
     maxSeries: 20_000,
-    bandStepMs: 60_000,
+    bandStepMs: 300_000,
     checkIntervalMs: 15_000,
     snapshotIntervalMs: 300_000,
     seriesPerFile: 1_000,
@@ -99,6 +104,19 @@ export interface DetectionStats {
   readonly anomalies: number;
   readonly evictedSeries: number;
   readonly derivedWriteErrors: number;
+  /** Samples not scored because the detection queue was full (detection thread only). */
+  readonly samplesDropped: number;
+  /** Samples handed to the detection thread and not scored yet (detection thread only). */
+  readonly queuedSamples: number;
+}
+
+/** One series of a batch, already keyed (`seriesKey(metric, labels)`). */
+export interface KeyedSeries {
+  readonly key: string;
+  readonly metric: string;
+  readonly labels: Labels;
+  readonly timestampsMs: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
 }
 
 /** What the server and the alerting runtime need from detection. */
@@ -204,8 +222,8 @@ export class DetectionWorker implements DetectionRuntime {
 
   /** Restores state, subscribes to the bus and starts the timers. */
   async start(): Promise<void> {
-    await this.#restore();
-    this.#unsubscribe = this.#deps.bus.subscribe((m) => this.handle(m));
+    await this.restoreState();
+    this.#unsubscribe = this.#deps.bus?.subscribe((m) => this.handle(m));
     const o = this.#options;
     if (o.checkIntervalMs > 0) {
       const t = setInterval(() => this.checkSilence(), o.checkIntervalMs);
@@ -252,7 +270,40 @@ export class DetectionWorker implements DetectionRuntime {
       anomalies: this.#anomalies,
       evictedSeries: this.#evicted,
       derivedWriteErrors: this.#writeErrors,
+      samplesDropped: 0,
+      queuedSamples: 0,
     };
+  }
+
+  /** Tracked series, least recently updated first (the detection thread numbers them). */
+  *trackedSeries(): IterableIterator<{ key: string; metric: string; labels: Labels }> {
+    for (const [key, t] of this.#tracked) yield { key, metric: t.metric, labels: t.labels };
+  }
+
+  /** The latest estimate of a series by its key. */
+  estimateOf(key: string): SeriesEstimate | undefined {
+    const t = this.#tracked.get(key);
+    return t === undefined ? undefined : estimate(t);
+  }
+
+  /** Forgets a series (the detection thread's owner evicted it). */
+  drop(key: string): void {
+    if (this.#tracked.delete(key)) this.#evicted++;
+  }
+
+  /**
+   * Scores series whose keys the caller already knows (the detection thread), like `handle`
+   * does for a bus message: one derived append for the lot.
+   */
+  scoreKeyed(series: Iterable<KeyedSeries>, arrivalMs: number): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const out = new DerivedBatch();
+    for (const s of series) {
+      if (s.values.length === 0) continue;
+      this.#scoreSeries(s.key, s, arrivalMs, out);
+    }
+    this.#evictOverCap();
+    return this.#write(out);
   }
 
   /**
@@ -265,7 +316,7 @@ export class DetectionWorker implements DetectionRuntime {
     const arrivalMs = this.#deps.clock.nowMs();
     for (const s of message.batch) {
       if (isDerivedMetric(s.metric) || s.values.length === 0) continue;
-      this.#scoreSeries(s, arrivalMs, out);
+      this.#scoreSeries(seriesKey(s.metric, s.labels), s, arrivalMs, out);
     }
     this.#evictOverCap();
     return this.#write(out);
@@ -340,8 +391,12 @@ export class DetectionWorker implements DetectionRuntime {
     this.#listeners.clear();
   }
 
-  #scoreSeries(s: SeriesSamples, arrivalMs: number, out: DerivedBatch): void {
-    const key = seriesKey(s.metric, s.labels);
+  #scoreSeries(
+    key: string,
+    s: Pick<KeyedSeries, 'metric' | 'labels' | 'timestampsMs' | 'values'>,
+    arrivalMs: number,
+    out: DerivedBatch,
+  ): void {
     let t = this.#tracked.get(key);
     if (t === undefined) {
       t = new Tracked(s.metric, s.labels, this.#options.newDetector());
@@ -460,7 +515,8 @@ export class DetectionWorker implements DetectionRuntime {
     return this.#writes;
   }
 
-  async #restore(): Promise<void> {
+  /** Loads the snapshot in `stateDir` (no-op without one); `start` calls it. */
+  async restoreState(): Promise<void> {
     const dir = this.#options.stateDir;
     if (dir === undefined) return;
     const { series, dropped } = await loadSnapshot(dir);

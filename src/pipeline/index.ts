@@ -25,6 +25,12 @@ export {
 } from './alerting-runtime.ts';
 export type { Bus, BusMessage, BusSubscriber } from './bus.ts';
 export {
+  DetectionThread,
+  type DetectionThreadOptions,
+  defaultDetectionThreadOptions,
+  startDetectionThread,
+} from './detection-offload.ts';
+export {
   type AnomalyQuery,
   type BaselineQuery,
   DERIVED_SUFFIX,
