@@ -39,6 +39,22 @@ export const ConfigSchema = Type.Object(
       pattern: '^[0-9]+(ms|s|m|h)$',
       description: 'Period of SLO and alert rule evaluation, e.g. 15s.',
     }),
+    detect: Type.Boolean({
+      description: 'Score every ingested series with the default detectors (in a worker thread).',
+    }),
+    detectMaxSeries: Type.Integer({
+      minimum: 1,
+      description: 'Most series detection tracks; the least recently updated are evicted.',
+    }),
+    detectBandStep: Type.String({
+      pattern: '^[0-9]+(ms|s|m|h)$',
+      description: 'At most one stored baseline-band point per series per this much event time.',
+    }),
+    detectMaxQueuedSamples: Type.Integer({
+      minimum: 1,
+      description:
+        'Samples waiting for the detection thread, at most; beyond, they are not scored.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -60,6 +76,10 @@ export function defaultConfig(): Config {
     maxBodyBytes: 16 * 1024 * 1024,
     maxSeriesPerMetric: 10_000,
     alertingInterval: '15s',
+    detect: true,
+    detectMaxSeries: 20_000,
+    detectBandStep: '5m',
+    detectMaxQueuedSamples: 1_000_000,
   };
 }
 
@@ -70,6 +90,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OPSIGHT_DATA_DIR: 'dataDir',
   OPSIGHT_RETENTION: 'retention',
   OPSIGHT_DEMO: 'demo',
+  OPSIGHT_DETECT: 'detect',
   OPSIGHT_LOG_LEVEL: 'logLevel',
   OPSIGHT_MAX_BODY_BYTES: 'maxBodyBytes',
 };

@@ -12,7 +12,7 @@ import type { Clock } from '../contract/index.ts';
 import { OpsError } from '../contract/index.ts';
 import { defaultIngestLimits } from '../ingest/index.ts';
 import { parseNotificationsConfig } from '../notify/index.ts';
-import { AlertingRuntime, createInProcessBus, startDetectionWorker } from '../pipeline/index.ts';
+import { AlertingRuntime, createInProcessBus, startDetectionThread } from '../pipeline/index.ts';
 import { createServer } from '../server/index.ts';
 import { openEmbeddedStateStore, openEmbeddedStore } from '../store/index.ts';
 import {
@@ -65,11 +65,19 @@ export async function startPlatform(
     clock,
     onSubscriberError: (err) => busLogger.error({ err }, 'bus subscriber failed'),
   });
-  // Every ingested series gets the default detector ensemble; state lives in <dataDir>/detect.
-  const detection = await startDetectionWorker(
-    { store, bus, clock, logger: logger.child({ component: 'detect' }) },
-    { stateDir: join(config.dataDir, 'detect') },
-  );
+  // Every ingested series gets the default detector ensemble, scored in a worker thread (off
+  // with server.detect: false or --no-detect); state lives in <dataDir>/detect.
+  const detection = config.detect
+    ? await startDetectionThread(
+        { store, bus, clock, logger: logger.child({ component: 'detect' }) },
+        {
+          stateDir: join(config.dataDir, 'detect'),
+          maxSeries: config.detectMaxSeries,
+          bandStepMs: durationMs(config.detectBandStep),
+          maxQueuedSamples: config.detectMaxQueuedSamples,
+        },
+      )
+    : undefined;
   // SLOs, alert rules, silences, notifications, health scores; state in <dataDir>/state.
   const state = await openEmbeddedStateStore(config.dataDir);
   const alerting = await AlertingRuntime.open(
@@ -78,7 +86,7 @@ export async function startPlatform(
       state,
       clock,
       logger: logger.child({ component: 'alerting' }),
-      anomalies: detection,
+      ...(detection === undefined ? {} : { anomalies: detection }),
     },
     sections,
     notifications,
@@ -88,7 +96,14 @@ export async function startPlatform(
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
   const app = await createServer(
-    { store, clock, logger: logger.child({ component: 'server' }), bus, detection, alerting },
+    {
+      store,
+      clock,
+      logger: logger.child({ component: 'server' }),
+      bus,
+      ...(detection === undefined ? {} : { detection }),
+      alerting,
+    },
     {
       maxBodyBytes: config.maxBodyBytes,
       maxSeriesPerMetric: config.maxSeriesPerMetric,
@@ -132,7 +147,7 @@ export async function startPlatform(
         await demo?.stop();
         await app.close();
         await alerting.close();
-        await detection.close();
+        await detection?.close();
         await state.close();
         await store.close();
         logger.info('opsight stopped');

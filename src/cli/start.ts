@@ -7,6 +7,7 @@ interface StartFlags {
   port?: string;
   dataDir?: string;
   demo?: boolean;
+  detect?: boolean;
   config?: string;
   apiKeyFile?: string;
   logLevel?: string;
@@ -22,6 +23,7 @@ export function startCommand(): Command {
     .option('--port <n>', 'port to listen on (0 picks a free one)')
     .option('--data-dir <dir>', 'where the embedded store keeps its files (default ./data)')
     .option('--no-demo', 'do not stream the demo cloud-service simulator')
+    .option('--no-detect', 'do not run the anomaly detectors on ingested series')
     .option('--config <file>', 'YAML configuration file (its `server:` section)')
     .option('--api-key-file <file>', 'file with API keys, one per line')
     .option('--retention <duration>', 'raw sample retention, e.g. 30d')
@@ -46,6 +48,7 @@ export function startCommand(): Command {
           ...(flags.dataDir === undefined ? {} : { dataDir: flags.dataDir }),
           // commander sets demo=true by default because of --no-demo; only pass an explicit "no".
           ...(flags.demo === false ? { demo: false } : {}),
+          ...(flags.detect === false ? { detect: false } : {}),
           ...(flags.config === undefined ? {} : { config: flags.config }),
           ...(flags.apiKeyFile === undefined ? {} : { apiKeyFile: flags.apiKeyFile }),
           ...(flags.logLevel === undefined ? {} : { logLevel: flags.logLevel }),

@@ -106,7 +106,8 @@ describe('detection end to end', () => {
     );
     expect(band.status).toBe(200);
     const bandBody = (await band.json()) as { points: number[][] }[];
-    expect(bandBody[0]?.points.length).toBeGreaterThan(30);
+    // One band point per 5 minutes of event time (server.detectBandStep) over 66 minutes.
+    expect(bandBody[0]?.points.length).toBeGreaterThanOrEqual(12);
 
     expect(await first.stop()).toBe(0);
     expect(existsSync(join(dataDir, 'detect', 'state-0000.json'))).toBe(true);
