@@ -171,13 +171,13 @@ export function opsightEngine(): Engine {
 }
 
 /**
- * opsight without its detection and alerting runtimes (bench/opsight-server.ts): the same HTTP
- * server and store, so the figures compare with what the peers do. Remote write only.
+ * `opsight start --no-detect`: the same server and store without per-series anomaly detection
+ * (which stores three baseline series for every series), so the figures compare with what the
+ * peers do. Remote write only.
  */
 export function opsightCoreEngine(): Engine {
   const full = opsightEngine();
-  // The compiled script beside this module (dist/bench/).
-  const script = join(dirname(fileURLToPath(import.meta.url)), 'opsight-server.js');
+  const bin = join(REPO_ROOT, 'bin', 'opsight');
   return {
     ...full,
     name: 'opsight-core',
@@ -185,7 +185,7 @@ export function opsightCoreEngine(): Engine {
       return startProcess(
         'opsight-core',
         process.execPath,
-        [script, String(port), dataDir],
+        [bin, 'start', '--no-demo', '--no-detect', '--port', String(port), '--data-dir', dataDir],
         port,
         logPath,
         REPO_ROOT,
@@ -193,10 +193,7 @@ export function opsightCoreEngine(): Engine {
     },
     endpoint: (format) => (format === 'remote-write' ? full.endpoint(format) : null),
     async disk(dataDir) {
-      return {
-        ...(await full.disk(dataDir)),
-        note: 'whole data dir after SIGTERM (server and store only, no detection)',
-      };
+      return { ...(await full.disk(dataDir)), note: 'whole data dir after SIGTERM (--no-detect)' };
     },
   };
 }

@@ -330,8 +330,8 @@ function addNotes(results: BenchResults, workload: Workload): void {
   if (ours !== undefined || core !== undefined) {
     results.notes.push(
       'opsight columns: `opsight start --no-demo` as shipped, which also runs the anomaly detectors on every ingested ' +
-        'series and stores three baseline series (expected, lower, upper) per series; rows marked "core server" use ' +
-        'bench/opsight-server.ts, the same HTTP server and store without detection and alerting, which is what the peers do.',
+        'series and stores three baseline series (expected, lower, upper) per series; rows marked "core server" run ' +
+        '`opsight start --no-demo --no-detect`, which keeps only what it was sent, as the peers do.',
     );
   }
   const prom = results.runs.find((r) => r.engine === 'prometheus' && r.format === 'remote-write');
