@@ -16,7 +16,13 @@
 import { Worker } from 'node:worker_threads';
 import { type Anomaly, type Labels, type SeriesEstimate, seriesKey } from '../contract/index.ts';
 import type { BusMessage } from './bus.ts';
-import type { FromThread, ThreadInit, ThreadStats, ToThread } from './detection-protocol.ts';
+import {
+  ESTIMATE_STRIDE,
+  type FromThread,
+  type ThreadInit,
+  type ThreadStats,
+  type ToThread,
+} from './detection-protocol.ts';
 import { isDerivedMetric } from './detection-series.ts';
 import {
   type AnomalyListener,
@@ -53,13 +59,14 @@ export function defaultDetectionThreadOptions(): DetectionThreadOptions {
   };
 }
 
-/** One tracked series, with its latest estimate (if the thread has scored it). */
+/** One tracked series; its latest estimate is row `id` of `#est` (when `scored`). */
 interface Entry {
   readonly key: string;
   readonly metric: string;
   readonly labels: Labels;
   touched: number;
-  est: SeriesEstimate | undefined;
+  scored: boolean;
+  detector: string;
 }
 
 export class DetectionThread implements DetectionRuntime {
@@ -78,6 +85,8 @@ export class DetectionThread implements DetectionRuntime {
   #unsubscribe: (() => void) | undefined;
   #timers: NodeJS.Timeout[] = [];
   #writes: Promise<void> = Promise.resolve();
+  /** Latest estimates, ESTIMATE_STRIDE floats per series id (copied from replies, no objects). */
+  #est = new Float64Array(1024 * ESTIMATE_STRIDE);
   #touch = 0;
   #req = 0;
   #batchesSent = 0;
@@ -171,14 +180,38 @@ export class DetectionThread implements DetectionRuntime {
 
   latest(metric: string, labels: Labels): SeriesEstimate | undefined {
     const id = this.#ids.get(seriesKey(metric, labels));
-    return id === undefined ? undefined : this.#entries[id]?.est;
+    return id === undefined ? undefined : this.#estimate(id);
   }
 
   *estimates(): IterableIterator<SeriesEstimate> {
-    const live: Entry[] = [];
-    for (const e of this.#entries) if (e?.est !== undefined) live.push(e);
-    live.sort((a, b) => a.touched - b.touched);
-    for (const e of live) if (e.est !== undefined) yield e.est;
+    const live: number[] = [];
+    this.#entries.forEach((e, id) => {
+      if (e?.scored) live.push(id);
+    });
+    live.sort((a, b) => (this.#entries[a] as Entry).touched - (this.#entries[b] as Entry).touched);
+    for (const id of live) {
+      const est = this.#estimate(id);
+      if (est !== undefined) yield est;
+    }
+  }
+
+  #estimate(id: number): SeriesEstimate | undefined {
+    const e = this.#entries[id];
+    if (e === undefined || !e.scored) return undefined;
+    const r = this.#est;
+    const i = id * ESTIMATE_STRIDE;
+    return {
+      metric: e.metric,
+      labels: e.labels,
+      timestampMs: r[i] as number,
+      value: r[i + 1] as number,
+      score: r[i + 2] as number,
+      isAnomaly: r[i + 3] === 1,
+      expected: r[i + 4] as number,
+      lower: r[i + 5] as number,
+      upper: r[i + 6] as number,
+      detector: e.detector,
+    };
   }
 
   stats(): DetectionStats {
@@ -296,7 +329,19 @@ export class DetectionThread implements DetectionRuntime {
 
   #register(key: string, metric: string, labels: Labels): number {
     const id = this.#free.pop() ?? this.#entries.length;
-    this.#entries[id] = { key, metric, labels, touched: ++this.#touch, est: undefined };
+    this.#entries[id] = {
+      key,
+      metric,
+      labels,
+      touched: ++this.#touch,
+      scored: false,
+      detector: '',
+    };
+    if ((id + 1) * ESTIMATE_STRIDE > this.#est.length) {
+      const grown = new Float64Array(this.#est.length * 2);
+      grown.set(this.#est);
+      this.#est = grown;
+    }
     this.#ids.set(key, id);
     return id;
   }
@@ -384,19 +429,11 @@ export class DetectionThread implements DetectionRuntime {
     for (let i = 0; i < m.estIds.length; i++) {
       const e = this.#entries[m.estIds[i] as number];
       if (e === undefined) continue;
-      const r = m.est.subarray(i * 7, i * 7 + 7);
-      e.est = {
-        metric: e.metric,
-        labels: e.labels,
-        timestampMs: r[0] as number,
-        value: r[1] as number,
-        score: r[2] as number,
-        isAnomaly: r[3] === 1,
-        expected: r[4] as number,
-        lower: r[5] as number,
-        upper: r[6] as number,
-        detector: m.estDetectors[i] as string,
-      };
+      const id = m.estIds[i] as number;
+      const at = i * ESTIMATE_STRIDE;
+      this.#est.set(m.est.subarray(at, at + ESTIMATE_STRIDE), id * ESTIMATE_STRIDE);
+      e.scored = true;
+      e.detector = m.estDetectors[i] as string;
     }
     const derived = m.derived;
     if (derived !== undefined && derived.length > 0) {

@@ -131,4 +131,27 @@ describe('detection end to end', () => {
     );
     expect(spikes(again).map((x) => x.timestampMs)).toEqual([startMs + 410 * STEP_MS, spikeTs]);
   });
+
+  it('scores nothing with --no-detect, while ingest and queries work', async () => {
+    const dataDir = tempDataDir();
+    dirs.push(dataDir);
+    const startMs = Math.floor((Date.now() - 2 * 3_600_000) / 60_000) * 60_000;
+    const points: [number, number][] = Array.from({ length: 400 }, (_, i) => [
+      startMs + i * STEP_MS,
+      i === 360 ? 1000 : steadyValue(i),
+    ]);
+    const p = await startOpsight({ dataDir, args: ['--no-demo', '--no-detect'] });
+    running.push(p);
+    for (let i = 0; i < points.length; i += 100) await post(p.url, points.slice(i, i + 100));
+    const q = new URLSearchParams({
+      metric: METRIC,
+      from: String(startMs),
+      to: String(startMs + 400 * STEP_MS),
+    });
+    const raw = await fetch(`${p.url}/api/v1/query_range?${q}&step=10s`);
+    expect(raw.status).toBe(200);
+    expect(await anomalies(p.url, startMs, startMs + 600 * STEP_MS)).toEqual([]);
+    expect(await p.stop()).toBe(0);
+    expect(existsSync(join(dataDir, 'detect'))).toBe(false);
+  });
 });
