@@ -215,7 +215,14 @@ export function prometheusEngine(): Engine {
     version: () => (bin === null ? 'absent' : firstLine(bin, ['--version'])),
     async start(dataDir, port, logPath) {
       const configPath = join(dirname(logPath), 'prometheus.yml');
-      await writeFile(configPath, 'global:\n  scrape_interval: 1h\nscrape_configs: []\n');
+      // No scrape jobs. The out-of-order window: Prometheus rejects samples older than its
+      // newest minus 1 h ("out of bounds"), and four independent clients backfilling a day can
+      // drift further apart than that; with the window it takes them (through its slower
+      // out-of-order head) instead of failing the request.
+      await writeFile(
+        configPath,
+        'global:\n  scrape_interval: 1h\nscrape_configs: []\nstorage:\n  tsdb:\n    out_of_order_time_window: 1d\n',
+      );
       return startProcess(
         'prometheus',
         bin as string,
