@@ -143,21 +143,31 @@ describe('DetectionThread', () => {
 
   it('keeps ingest going while the detection queue overflows, and counts what it dropped', async () => {
     const r = await rig({ maxQueuedSamples: 500, dropWarnIntervalMs: 60_000 });
-    const series = 200;
-    for (let s = 0; s < 50; s++) await ingest(r, batch(s, series));
-    // Every append succeeded (the store has everything) whatever the thread managed to score.
-    expect((await r.store.stats()).samples).toBeGreaterThanOrEqual(50 * series);
+    // Two batches of 300 delivered in one tick (the bus delivers synchronously): the thread
+    // cannot answer in between, so at least the second of each pair overflows the queue.
+    const pair = async (step: number): Promise<void> => {
+      const a = batch(step, 300);
+      const b = batch(step, 600).slice(300);
+      await r.store.append([...a, ...b], { maxSeriesPerMetric: 100_000 });
+      const first = r.bus.publish(a);
+      await r.bus.publish(b);
+      await first;
+    };
+    for (let s = 0; s < 20; s++) await pair(s);
+    // Every append succeeded: the store has everything, whatever the thread managed to score.
+    expect((await r.store.stats()).samples).toBe(20 * 600);
     const st = r.detection.stats();
-    expect(st.samplesDropped).toBeGreaterThan(0);
+    expect(st.samplesDropped).toBeGreaterThanOrEqual(20 * 300);
     expect(st.queuedSamples).toBeLessThanOrEqual(500);
+    // The virtual clock stands still: one warning however many drops.
     expect(r.warnings.filter((w) => w.includes('queue full'))).toHaveLength(1);
     await r.detection.idle();
     const done = r.detection.stats();
     expect(done.queuedSamples).toBe(0);
-    expect(done.samplesScored + done.samplesDropped).toBe(50 * series);
-    // A later minute warns again.
+    expect(done.samplesScored + done.samplesDropped).toBe(20 * 600);
+    // A minute later it warns again.
     r.clock.advance(60_000);
-    for (let s = 50; s < 60; s++) await ingest(r, batch(s, series));
+    await pair(20);
     expect(r.warnings.filter((w) => w.includes('queue full'))).toHaveLength(2);
   });
 
