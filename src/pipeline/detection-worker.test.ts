@@ -11,7 +11,7 @@ import {
 } from '../contract/index.ts';
 import { defaultEmbeddedStoreOptions, openEmbeddedStore, type Store } from '../store/index.ts';
 import { queryAnomalies, queryBaseline } from './detection-series.ts';
-import { type DetectionOptions, DetectionWorker } from './detection-worker.ts';
+import { type DetectionOptions, DetectionWorker, roundSignificant } from './detection-worker.ts';
 import { createInProcessBus, type InProcessBus } from './in-process-bus.ts';
 
 const MINUTE = 60_000;
@@ -368,3 +368,29 @@ async function waitFor(check: () => boolean | Promise<boolean>): Promise<boolean
   }
   return false;
 }
+
+describe('roundSignificant', () => {
+  it.each([
+    [123.456, 4, 123.5],
+    [123456, 4, 123500],
+    [0.000123456, 4, 0.0001235],
+    [-98.7654, 3, -98.8],
+    [0, 4, 0],
+    [1, 4, 1],
+    [Number.POSITIVE_INFINITY, 4, Number.POSITIVE_INFINITY],
+  ])('%d to %d digits is %d', (v, digits, want) => {
+    expect(roundSignificant(v, digits)).toBe(want);
+  });
+
+  it('yields values the store keeps in its decimal codec (few decimal digits)', () => {
+    for (const v of [0.1 + 0.2, Math.PI * 1e6, 1 / 3, 987.654321e-7]) {
+      const r = roundSignificant(v, 4);
+      expect(Math.abs(r - v) / Math.abs(v)).toBeLessThan(5e-4);
+      expect(
+        String(r)
+          .replace(/^-?0\.0*|[.-]|e.*$/g, '')
+          .replace(/0+$/, '').length,
+      ).toBeLessThanOrEqual(4);
+    }
+  });
+});

@@ -427,7 +427,7 @@ export class DetectionWorker implements DetectionRuntime {
         this.#samplesSkipped++;
         continue;
       }
-      const r = t.detector.update(timestampMs, value);
+      const r = compactOutput(t.detector.update(timestampMs, value));
       scored++;
       const wasSilenced = t.silenced;
       t.lastTs = timestampMs;
@@ -576,4 +576,31 @@ export async function startDetectionWorker(
   const w = new DetectionWorker(deps, options);
   await w.start();
   return w;
+}
+
+/**
+ * The band and the score are estimates shown to people; four significant digits are plenty, and
+ * they keep the derived series inside the store's decimal value codec (docs/formats/chunk.md)
+ * instead of its full-precision fallback, which costs several times the bytes per point.
+ * Live anomalies and the ones read back from the store are built from these same rounded values.
+ */
+export function compactOutput(r: DetectorOutput): DetectorOutput {
+  return {
+    ...r,
+    score: roundSignificant(r.score, 4),
+    expected: roundSignificant(r.expected, 4),
+    lower: roundSignificant(r.lower, 4),
+    upper: roundSignificant(r.upper, 4),
+  };
+}
+
+/** Rounds to `digits` significant decimal digits; 0, NaN and ±Inf pass through. */
+export function roundSignificant(v: number, digits: number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const exponent = Math.floor(Math.log10(Math.abs(v))) - digits + 1;
+  // Divide or multiply by an exact power of ten so the result is the nearest double to the
+  // decimal (123456 → 123500, not 123500.00000000001).
+  return exponent >= 0
+    ? Math.round(v / 10 ** exponent) * 10 ** exponent
+    : Math.round(v * 10 ** -exponent) / 10 ** -exponent;
 }
