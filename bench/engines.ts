@@ -301,7 +301,15 @@ export function victoriaMetricsEngine(): Engine {
       bin === null
         ? 'binary `victoria-metrics` not found on PATH (Debian: apt-get install -y victoria-metrics)'
         : null,
-    version: () => (bin === null ? 'absent' : firstLine(bin, ['-version'])),
+    version() {
+      if (bin === null) return 'absent';
+      // Debian's build prints an empty version; its package version says which release it is.
+      const own = firstLine(bin, ['-version']);
+      if (own !== '') return own;
+      // dpkg-query's own format syntax, not a template placeholder.
+      const format = '$' + '{Version}';
+      return `Debian package ${firstLine('dpkg-query', ['-W', '-f', format, 'victoria-metrics'])}`;
+    },
     async start(dataDir, port, logPath) {
       return startProcess(
         'victoria-metrics',
