@@ -74,11 +74,12 @@ describe.skipIf(skipReason !== undefined)('intelligence pages in a real browser'
   });
 
   it('draws the learned band, then a live anomaly mark with its explanation', async () => {
-    // 30 minutes of a steady series (20 s apart, a little deterministic wobble) ending 2 min ago:
-    // enough for the detectors to warm up and for the band (one point per minute) to show.
+    // 2 hours of a steady series (20 s apart, a little deterministic wobble) ending 2 min ago:
+    // the detectors warm up in the first hour, and the last hour holds 12 band points (the band
+    // is stored once per 5 minutes of event time, detectBandStep).
     const nowMs = Date.now();
-    const steady = Array.from({ length: 90 }, (_, i) => ({
-      timestamp: new Date(nowMs - 120_000 - (90 - i) * 20_000).toISOString(),
+    const steady = Array.from({ length: 360 }, (_, i) => ({
+      timestamp: new Date(nowMs - 120_000 - (360 - i) * 20_000).toISOString(),
       source_id: `${SPIKE_SERVICE}-1`,
       metric_name: 'latency_ms',
       metric_value: 100 + (((i * 37) % 7) - 3),
