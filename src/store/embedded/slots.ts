@@ -41,7 +41,10 @@ function decodeCached(
   cache: DecodedCache | null,
 ): DecodedRollups {
   const n = request.needs;
-  if (cache === null || ref.segment === null || n.minMax || n.rate || n.quantile) {
+  // Pages in memory (sealed, not yet persisted) are cached too: a page's bytes never change, and
+  // persisting only moves them (the ref object stays the key), so a just-ingested day does not
+  // decode every page on every query.
+  if (cache === null || n.minMax || n.rate || n.quantile) {
     return decodePage(ref, load(ref), request);
   }
   return cache.get(ref, () => {
