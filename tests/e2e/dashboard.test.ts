@@ -4,22 +4,20 @@
  * are no fixed sleeps. Screenshots go to tests/artifacts/ (gitignored); with
  * UPDATE_SCREENSHOT=1 the overview is also saved as docs/screenshot.png for the README.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { missingBuild, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { browserSkipReason, openWatchedPage, type WatchedPage } from './support/browser.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const SERVICES = ['frontend', 'checkout', 'payment', 'inventory', 'shipping'];
 /** Long enough for a few demo ticks (5 s) and live pushes (≤ 2 s), short enough to fail fast. */
 const LIVE_DEADLINE_MS = 30_000;
 
-const skipReason = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is missing (apt-get install chromium)`
-  : missingBuild();
+const skipReason = browserSkipReason();
 if (skipReason) {
   console.warn(`\n*** SKIPPING dashboard browser tests: ${skipReason} ***\n`);
 }
@@ -28,43 +26,17 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
   let platform: TestPlatform;
   let browser: Browser;
   let page: Page;
-  let problems: string[] = [];
+  let watched: WatchedPage;
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     platform = await startTestPlatform();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 1000 },
-      colorScheme: 'dark',
-    });
-    page = await context.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('requestfailed', (req) => {
-      // Streams cut by navigation are aborted on purpose; anything else is a problem.
-      const failure = req.failure()?.errorText ?? '';
-      if (!failure.includes('ERR_ABORTED'))
-        problems.push(`request failed: ${req.url()} ${failure}`);
-    });
+    watched = await openWatchedPage();
+    ({ browser, page } = watched);
   });
 
   afterEach(() => {
-    const seen = problems;
-    problems = [];
+    const seen = watched.takeProblems();
     expect(seen, 'no console errors, page errors or failed requests').toEqual([]);
   });
 
@@ -293,12 +265,12 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
     'says reconnecting when the server goes away',
     async () => {
       await expectConnection(page, 'live');
+      // Refused reconnects are what this test provokes, not problems of the page.
+      watched.expectProblems(
+        (p) => p.includes('ERR_CONNECTION_REFUSED') || p.includes('Failed to load resource'),
+      );
       await platform.stop();
       await expectConnection(page, 'reconnecting');
-      // Refused reconnects are what this test provokes, not problems of the page.
-      problems = problems.filter(
-        (p) => !p.includes('ERR_CONNECTION_REFUSED') && !p.includes('Failed to load resource'),
-      );
     },
   );
 });

@@ -4,13 +4,13 @@
  * and health scores on the overview. Every wait polls with a deadline; no fixed sleeps.
  * Screenshots go to tests/artifacts/ (gitignored).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { missingBuild, startTestPlatform, type TestPlatform } from './support/platform.ts';
+import { browserSkipReason, openWatchedPage } from './support/browser.ts';
+import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = join(import.meta.dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 const SERVICES = ['frontend', 'checkout', 'payment', 'inventory', 'shipping'];
@@ -18,9 +18,7 @@ const DEADLINE_MS = 30_000;
 /** A service of its own, so the demo's data cannot disturb the anomaly test. */
 const SPIKE_SERVICE = `e2e-spike-${process.pid}`;
 
-const skipReason = !existsSync(CHROMIUM)
-  ? `${CHROMIUM} is missing (apt-get install chromium)`
-  : missingBuild();
+const skipReason = browserSkipReason();
 if (skipReason) {
   console.warn(`\n*** SKIPPING intelligence browser tests: ${skipReason} ***\n`);
 }
@@ -29,42 +27,16 @@ describe.skipIf(skipReason !== undefined)('intelligence pages in a real browser'
   let platform: TestPlatform;
   let browser: Browser;
   let page: Page;
-  let problems: string[] = [];
+  let takeProblems: () => string[];
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     platform = await startTestPlatform();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
-    const context = await browser.newContext({
-      viewport: { width: 1440, height: 1000 },
-      colorScheme: 'dark',
-    });
-    page = await context.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('requestfailed', (req) => {
-      const failure = req.failure()?.errorText ?? '';
-      if (!failure.includes('ERR_ABORTED'))
-        problems.push(`request failed: ${req.url()} ${failure}`);
-    });
+    ({ browser, page, takeProblems } = await openWatchedPage());
   });
 
   afterEach(() => {
-    const seen = problems;
-    problems = [];
+    const seen = takeProblems();
     expect(seen, 'no console errors, page errors or failed requests').toEqual([]);
   });
 
