@@ -2,6 +2,7 @@
  * @module
  * The results file's shape, the console table and the docs/performance.md section.
  */
+import type { DetectorBenchResult } from './detect.ts';
 import type { EngineName, FormatName } from './engines.ts';
 import type { QueryStats, RunResult } from './measure.ts';
 import type { StoreDirectResult } from './store-direct.ts';
@@ -25,6 +26,8 @@ export interface BenchResults {
   readonly workload: Record<string, unknown>;
   readonly runs: RunResult[];
   readonly storeDirect: StoreDirectResult[];
+  /** Detector throughput and state size (issue 3), when measured. */
+  detectors?: DetectorBenchResult;
   readonly skipped: { readonly what: string; readonly reason: string }[];
   readonly errors: string[];
   readonly notes: string[];
@@ -287,4 +290,35 @@ export function renderMarkdownSection(results: BenchResults, resultsFile: string
   for (const e of results.errors) notes.push(`Error: ${e.split('\n')[0]}`);
   if (notes.length > 0) lines.push(...notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
+}
+
+/** The detector figures as a small table: points/s (wall and per CPU-second) and state bytes. */
+export function renderDetectorTable(d: DetectorBenchResult): string {
+  const state = new Map(d.state.map((s) => [s.detector, s]));
+  const rows = d.throughput.map((t) => {
+    const st = state.get(t.detector);
+    return [
+      t.detector,
+      (t.pointsPerSec / 1e6).toFixed(2),
+      (t.pointsPerCpuSec / 1e6).toFixed(2),
+      st === undefined ? '—' : st.serializedBytesPerSeries.toFixed(0),
+      st === undefined || Number.isNaN(st.heapBytesPerSeries)
+        ? '—'
+        : st.heapBytesPerSeries.toFixed(0),
+    ];
+  });
+  const series = d.state[0]?.series ?? 0;
+  const head = [
+    'detector',
+    'M points/s',
+    'M points/CPU-s',
+    `state B/series (JSON, ${series.toLocaleString('en-US')} series)`,
+    'heap B/series',
+  ];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

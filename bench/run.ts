@@ -6,11 +6,13 @@
  * Prints a table, writes bench/results/<date>.json and (full runs) appends to
  * docs/performance.md.
  */
+
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runDetectorBench } from './detect.ts';
 import { encodeLineProtocolSlice, encodeNdjsonSlice, encodeRemoteWriteSlice } from './encode.ts';
 import {
   allEngines,
@@ -22,7 +24,13 @@ import {
 } from './engines.ts';
 import type { ClientRequests } from './http-load.ts';
 import { type RunResult, runEngineFormat } from './measure.ts';
-import { type BenchResults, type Hardware, renderMarkdownSection, renderTable } from './report.ts';
+import {
+  type BenchResults,
+  type Hardware,
+  renderDetectorTable,
+  renderMarkdownSection,
+  renderTable,
+} from './report.ts';
 import { runStoreDirect, type StoreDirectResult } from './store-direct.ts';
 import {
   alignDown,
@@ -122,6 +130,7 @@ async function main(): Promise<number> {
       record: { type: 'boolean' },
       'no-record': { type: 'boolean', default: false },
       'no-store': { type: 'boolean', default: false },
+      'no-detectors': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -137,6 +146,7 @@ async function main(): Promise<number> {
         '  --seed N                workload seed (default 42)',
         '  --query-runs N          timed query runs after 2 warm-ups (default 20)',
         '  --no-store              skip the in-process store figure',
+        '  --no-detectors          skip the detector throughput and state-size figures',
         '  --record / --no-record  append to docs/performance.md (default: only full runs of everything)',
         '  --keep                  keep the temporary data dirs',
         '',
@@ -268,6 +278,20 @@ async function main(): Promise<number> {
         }
       }
     }
+    if (flags['no-detectors'] !== true) {
+      try {
+        // Issue 3: detector points/s and bytes of state per series at 100,000 series.
+        const d = await runDetectorBench(
+          quick ? { points: 200_000, stateSeries: 10_000 } : { stateSeries: 100_000 },
+        );
+        results.detectors = d;
+        log(`\ndetectors (${d.cpu}):\n${renderDetectorTable(d)}`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        loud(`detector bench FAILED: ${message}`);
+        results.errors.push(`detectors: ${message}`);
+      }
+    }
   } finally {
     if (flags.keep === true) log(`data dirs kept in ${workDir}`);
     else await rm(workDir, { recursive: true, force: true });
@@ -295,7 +319,11 @@ async function main(): Promise<number> {
   const everything = !quick && flags.only === undefined && flags.formats === undefined;
   if (flags['no-record'] !== true && (flags.record === true || everything)) {
     const doc = join(REPO_ROOT, 'docs', 'performance.md');
-    const section = renderMarkdownSection(results, relative(REPO_ROOT, resultsPath));
+    const detectors =
+      results.detectors === undefined
+        ? ''
+        : `\nDetectors (issue 3; points/s per detector, serialized state per series):\n\n\`\`\`\n${renderDetectorTable(results.detectors)}\n\`\`\`\n`;
+    const section = renderMarkdownSection(results, relative(REPO_ROOT, resultsPath)) + detectors;
     let existing = '';
     try {
       existing = await readFile(doc, 'utf8');
