@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { ALERTING_SECTIONS } from '../alerting/index.ts';
 import { OpsError } from '../contract/index.ts';
 
 export const ConfigSchema = Type.Object(
@@ -169,6 +170,9 @@ function coerce(key: keyof Config, raw: string, source: string): unknown {
   return raw;
 }
 
+/** Top-level sections of opsight.yaml: this module's `server`, alerting's and notify's. */
+const FILE_SECTIONS: readonly string[] = ['server', ...ALERTING_SECTIONS, 'notifications'];
+
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
@@ -181,7 +185,16 @@ function readConfigFile(path: string): Record<string, unknown> {
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new OpsError('CONFIG_INVALID', `configuration file ${path} must hold a mapping`);
   }
-  // The file may hold other sections (slos, rules, …) for later features; `server` is ours.
+  // `server` is read here; the other sections belong to alerting and notify, which parse them
+  // (readFileSections). A top-level key that is none of them is a typo: stop and name it.
+  const unknown = Object.keys(doc).filter((k) => !FILE_SECTIONS.includes(k));
+  if (unknown.length > 0) {
+    throw new OpsError(
+      'CONFIG_INVALID',
+      `unknown section "${unknown[0]}" in ${path}; the sections are ${FILE_SECTIONS.join(', ')}`,
+      { items: unknown.map((k) => ({ field: k, reason: 'not a configuration section' })) },
+    );
+  }
   const server = (doc as Record<string, unknown>).server;
   if (server === undefined) return {};
   if (typeof server !== 'object' || server === null || Array.isArray(server)) {

@@ -54,6 +54,16 @@ describe('opsight CLI', () => {
     expect(r.out).toMatch(want);
   });
 
+  it('stops on an unknown top-level section of opsight.yaml, naming it', () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    const file = join(dir, 'opsight.yaml');
+    writeFileSync(file, 'server:\n  port: 0\nrule:\n  - name: typo\n');
+    const r = cli(['start', '--config', file, '--data-dir', join(dir, 'data'), '--no-demo']);
+    expect(r.status).not.toBe(0);
+    expect(r.out).toMatch(/unknown section "rule"/);
+  });
+
   it('refuses a non-loopback host without an API key', () => {
     const dir = tempDataDir();
     dirs.push(dir);
