@@ -8,7 +8,13 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkipReason, openWatchedPage, type WatchedPage } from './support/browser.ts';
+import {
+  browserSkipReason,
+  colouredPixels,
+  openWatchedPage,
+  type WatchedPage,
+  waitFor,
+} from './support/browser.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -275,24 +281,6 @@ describe.skipIf(skipReason !== undefined)('dashboard in a real browser', () => {
   );
 });
 
-/** Polls `read` until `ok` holds or the deadline passes; fails naming what it waited for. */
-async function waitFor<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  deadlineMs = LIVE_DEADLINE_MS,
-): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}; last value ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 200)); // polling interval, not a sleep-for-effect
-  }
-}
-
 /** The legend's series names of a chart, in legend order. */
 async function legendNames(page: Page, chart: string): Promise<string[]> {
   return page
@@ -312,29 +300,6 @@ async function windowMs(plot: ReturnType<Page['locator']>): Promise<number> {
   const from = Number(await plot.getAttribute('data-from-ms'));
   const to = Number(await plot.getAttribute('data-to-ms'));
   return to - from;
-}
-
-/**
- * Pixels of the chart's canvas drawn in a saturated colour: series lines are; the axes, grid and
- * background are grey, so a chart with no lines counts (close to) zero.
- */
-async function colouredPixels(page: Page, chart: string): Promise<number> {
-  return page.evaluate((sel) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(`${sel} canvas`);
-    if (!canvas || canvas.width === 0) return 0;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return 0;
-    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const r = data[i] as number;
-      const g = data[i + 1] as number;
-      const b = data[i + 2] as number;
-      const a = data[i + 3] as number;
-      if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
-    }
-    return n;
-  }, `[data-chart="${chart}"]`);
 }
 
 function localInput(ms: number): string {

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { browserSkipReason, openWatchedPage } from './support/browser.ts';
+import { browserSkipReason, colouredPixels, openWatchedPage, waitFor } from './support/browser.ts';
 import { startTestPlatform, type TestPlatform } from './support/platform.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -301,24 +301,6 @@ async function silenceFromApi(
   return body.silences.find((s) => s.id === id);
 }
 
-/** Polls `read` until `ok` holds or the deadline passes; fails naming what it waited for. */
-async function waitFor<T>(
-  read: () => Promise<T>,
-  ok: (v: T) => boolean,
-  what: string,
-  deadlineMs = DEADLINE_MS,
-): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}; last value ${String(last)}`);
-    await new Promise((r) => setTimeout(r, 200)); // polling interval, not a sleep-for-effect
-  }
-}
-
 /** Whether the canvas pixel at a mark (CSS px in the chart box) is a warm, saturated colour. */
 async function markPixelIsHot(page: Page, x: number, y: number): Promise<boolean> {
   return page.evaluate(
@@ -338,23 +320,4 @@ async function markPixelIsHot(page: Page, x: number, y: number): Promise<boolean
     },
     [x, y] as const,
   );
-}
-
-async function colouredPixels(page: Page, chart: string): Promise<number> {
-  return page.evaluate((sel) => {
-    const canvas = document.querySelector<HTMLCanvasElement>(`${sel} canvas`);
-    if (!canvas || canvas.width === 0) return 0;
-    const ctx = canvas.getContext('2d');
-    if (!ctx) return 0;
-    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      const r = data[i] as number;
-      const g = data[i + 1] as number;
-      const b = data[i + 2] as number;
-      const a = data[i + 3] as number;
-      if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
-    }
-    return n;
-  }, `[data-chart="${chart}"]`);
 }

@@ -66,3 +66,44 @@ export async function openWatchedPage(): Promise<WatchedPage> {
     },
   };
 }
+
+/** Polls `read` until `ok` holds or the deadline passes; fails naming what it waited for. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+  deadlineMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}; last value ${String(last)}`);
+    await new Promise((r) => setTimeout(r, 200)); // polling interval, not a sleep-for-effect
+  }
+}
+
+/**
+ * Pixels of the chart's canvas drawn in a saturated colour: series lines are; the axes, grid and
+ * background are grey, so a chart with no lines counts (close to) zero.
+ */
+export async function colouredPixels(page: Page, chart: string): Promise<number> {
+  return page.evaluate((sel) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`${sel} canvas`);
+    if (!canvas || canvas.width === 0) return 0;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return 0;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const r = data[i] as number;
+      const g = data[i + 1] as number;
+      const b = data[i + 2] as number;
+      const a = data[i + 3] as number;
+      if (a > 128 && Math.max(r, g, b) - Math.min(r, g, b) > 60) n++;
+    }
+    return n;
+  }, `[data-chart="${chart}"]`);
+}
