@@ -24,6 +24,7 @@ import {
   type ToThread,
 } from './detection-protocol.ts';
 import { isDerivedMetric } from './detection-series.ts';
+import { startDetectionTimers } from './detection-timers.ts';
 import {
   type AnomalyListener,
   type DetectionDeps,
@@ -97,7 +98,6 @@ export class DetectionThread implements DetectionRuntime {
   #evicted = 0;
   #writeErrors = 0;
   #threadStats: ThreadStats = { samplesScored: 0, samplesSkipped: 0, anomalies: 0 };
-  #checking = false;
   #closed = false;
   #failed = false;
 
@@ -144,30 +144,7 @@ export class DetectionThread implements DetectionRuntime {
       this.#deps.logger?.info({ series: this.#ids.size }, 'detection: state restored');
     }
     this.#unsubscribe = this.#deps.bus?.subscribe((m) => this.handle(m));
-    if (o.checkIntervalMs > 0) {
-      const t = setInterval(() => {
-        if (this.#checking) return;
-        this.#checking = true;
-        this.checkSilence()
-          .catch((err: unknown) =>
-            this.#deps.logger?.error({ err }, 'detection: silence check failed'),
-          )
-          .finally(() => {
-            this.#checking = false;
-          });
-      }, o.checkIntervalMs);
-      t.unref();
-      this.#timers.push(t);
-    }
-    if (o.snapshotIntervalMs > 0 && o.stateDir !== undefined) {
-      const t = setInterval(() => {
-        this.snapshot().catch((err: unknown) =>
-          this.#deps.logger?.error({ err }, 'detection: state snapshot failed'),
-        );
-      }, o.snapshotIntervalMs);
-      t.unref();
-      this.#timers.push(t);
-    }
+    this.#timers = startDetectionTimers(o, this, this.#deps.logger);
   }
 
   onAnomaly(listener: AnomalyListener): () => void {

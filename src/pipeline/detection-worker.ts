@@ -39,6 +39,7 @@ import {
   makeAnomaly,
 } from './detection-series.ts';
 import { loadSnapshot, type SeriesSnapshot, saveSnapshot } from './detection-snapshot.ts';
+import { startDetectionTimers } from './detection-timers.ts';
 
 /** The subset of a pino logger the worker uses. */
 export interface DetectionLogger {
@@ -224,21 +225,7 @@ export class DetectionWorker implements DetectionRuntime {
   async start(): Promise<void> {
     await this.restoreState();
     this.#unsubscribe = this.#deps.bus?.subscribe((m) => this.handle(m));
-    const o = this.#options;
-    if (o.checkIntervalMs > 0) {
-      const t = setInterval(() => this.checkSilence(), o.checkIntervalMs);
-      t.unref();
-      this.#timers.push(t);
-    }
-    if (o.snapshotIntervalMs > 0 && o.stateDir !== undefined) {
-      const t = setInterval(() => {
-        this.snapshot().catch((err: unknown) =>
-          this.#deps.logger?.error({ err }, 'detection: state snapshot failed'),
-        );
-      }, o.snapshotIntervalMs);
-      t.unref();
-      this.#timers.push(t);
-    }
+    this.#timers = startDetectionTimers(this.#options, this, this.#deps.logger);
   }
 
   onAnomaly(listener: AnomalyListener): () => void {
@@ -566,16 +553,6 @@ function estimate(t: Tracked): SeriesEstimate | undefined {
     upper: r.upper,
     detector: r.detector,
   };
-}
-
-/** Creates a worker, restores its state and starts it. */
-export async function startDetectionWorker(
-  deps: DetectionDeps,
-  options: Partial<DetectionOptions> = {},
-): Promise<DetectionWorker> {
-  const w = new DetectionWorker(deps, options);
-  await w.start();
-  return w;
 }
 
 /**

@@ -50,7 +50,6 @@ export {
   type DetectionStats,
   DetectionWorker,
   defaultDetectionOptions,
-  startDetectionWorker,
 } from './detection-worker.ts';
 export {
   createInProcessBus,
