@@ -12,10 +12,9 @@ import type { AlertingRuntime, AlertView } from '../pipeline/index.ts';
 import type { ServerContext } from './context.ts';
 import { toOpsError } from './error-boundary.ts';
 import { invalidParameter, parseTimeMs } from './params.ts';
-import { problemResponses } from './schemas.ts';
+import { AlertingNameParams as NameParams, alertingResponses as ok } from './schemas.ts';
 import { SseStream } from './sse.ts';
 
-const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const RangeQuery = {
   from: Type.Optional(
@@ -45,12 +44,6 @@ const SilenceBody = Type.Unknown({
 });
 
 /** Shapes are documented in docs/api.md ("Alerting, SLOs and health"). */
-const ok = {
-  200: Type.Unknown({ description: 'See docs/api.md, "Alerting, SLOs and health"' }),
-  201: Type.Unknown({ description: 'The created definition' }),
-  204: Type.Null({ description: 'Deleted' }),
-  ...problemResponses,
-};
 
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
 const RETRY_MS = 3_000;

@@ -17,9 +17,8 @@ import {
   parseDurationMs,
   parseTimeMs,
 } from './params.ts';
-import { problemResponses } from './schemas.ts';
+import { AlertingNameParams as NameParams, alertingResponses as ok } from './schemas.ts';
 
-const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
 const ServiceQuery = Type.Object({
   service: Type.Optional(Type.String({ minLength: 1, description: 'Only this service' })),
 });
@@ -37,12 +36,6 @@ const SloBody = Type.Unknown({
 });
 
 /** Shapes are documented in docs/api.md ("Alerting, SLOs and health"). */
-const ok = {
-  200: Type.Unknown({ description: 'See docs/api.md, "Alerting, SLOs and health"' }),
-  201: Type.Unknown({ description: 'The created definition' }),
-  204: Type.Null({ description: 'Deleted' }),
-  ...problemResponses,
-};
 
 const DEFAULT_BURN_RANGE_MS = 24 * 3_600_000;
 

@@ -190,3 +190,16 @@ export const problemResponses = {
   '4xx': { ...ProblemSchema, description: 'Problem details (RFC 9457)' },
   '5xx': { ...ProblemSchema, description: 'Problem details (RFC 9457)' },
 };
+
+/** `:name` of a rule or SLO (alerting and SLO routes). */
+export const AlertingNameParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+/** Responses of the alerting and SLO routes; their shapes are documented in docs/api.md. */
+export const alertingResponses = {
+  200: Type.Unknown({ description: 'See docs/api.md, "Alerting, SLOs and health"' }),
+  201: Type.Unknown({ description: 'The created definition' }),
+  204: Type.Null({ description: 'Deleted' }),
+  ...problemResponses,
+};
