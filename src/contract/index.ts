@@ -44,6 +44,25 @@ export {
 } from './errors.ts';
 export { SEVERITIES, type Severity, type TelemetryEvent, TelemetryEventSchema } from './event.ts';
 export {
+  type ChaosControl,
+  type ChaosFault,
+  FAULT_KINDS,
+  type FaultKind,
+  INCIDENT_SEVERITIES,
+  INCIDENT_STATUSES,
+  type Incident,
+  type IncidentImpact,
+  type IncidentQuery,
+  type IncidentSeverity,
+  type IncidentStatus,
+  type RcaCandidate,
+  type RcaEvidence,
+  type RootCause,
+  type Signal,
+  type TimelineAction,
+  type TimelineEntry,
+} from './incident.ts';
+export {
   AGGREGATIONS,
   type Aggregation,
   type RangeQuery,
@@ -65,4 +84,21 @@ export {
   seriesKey,
   sortLabels,
 } from './series.ts';
+export {
+  type AttributeValue,
+  type EndpointStats,
+  type ServiceEdge,
+  type ServiceMap,
+  type ServiceNode,
+  SPAN_KINDS,
+  SPAN_STATUSES,
+  type Span,
+  type SpanAttributes,
+  type SpanEvent,
+  type SpanKind,
+  type SpanStatus,
+  spanFailed,
+  type TraceQuery,
+  type TraceSummary,
+} from './span.ts';
 export { SERVICE_LABEL, SOURCE_LABEL, WELL_KNOWN_METRICS } from './well-known.ts';
