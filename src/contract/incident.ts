@@ -126,6 +126,8 @@ export interface Incident {
   readonly lastSignalAtMs: number;
   readonly acknowledgedAtMs?: number;
   readonly resolvedAtMs?: number;
+  /** Event time root-cause analysis last ran for it (absent before the first run). */
+  readonly analyzedAtMs?: number;
   readonly rootCause?: RootCause;
   /** Ranked best first. */
   readonly candidates: readonly RcaCandidate[];

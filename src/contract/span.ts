@@ -98,6 +98,12 @@ export interface EndpointStats {
   readonly p99Ms: number;
   /** Count per HTTP status code as a string (`"200"`, `"503"`), `"unset"` without one. */
   readonly statusDistribution: Readonly<Record<string, number>>;
+  /**
+   * Requests that ended in a timeout: HTTP 504, HTTP status 0 (no response), or an error
+   * message containing `timeout` (case-insensitive). Absent when the producer of the stats does
+   * not count them; consumers then fall back to `statusDistribution` 504 and 0.
+   */
+  readonly timeoutCount?: number;
   /** What was learned as normal before now (undefined while still learning). */
   readonly baselineLatencyMs?: number;
   readonly baselineErrorRate?: number;
