@@ -22,3 +22,23 @@ export {
 } from './cloud-options.ts';
 export { type CloudRegion, type ServiceProfile, serviceNames } from './cloud-services.ts';
 export { CloudSimulator, createCloudSimulator } from './cloud-simulator.ts';
+export {
+  type CompletedEvent,
+  createPipelineSimulator,
+  defaultPipelineSimulatorOptions,
+  PIPELINE_METRICS,
+  PIPELINE_STAGES,
+  type PipelineCycle,
+  type PipelineDisturbance,
+  PipelineSimulator,
+  type PipelineSimulatorOptions,
+  type PipelineStage,
+  type PipelineStageOptions,
+  pipelineCycleEvents,
+  rankPercentile,
+  SIGNAL_TYPES,
+  type SignalCycle,
+  type SignalType,
+  type StageCycle,
+  validatePipelineOptions,
+} from './pipeline-simulator.ts';
