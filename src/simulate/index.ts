@@ -26,6 +26,8 @@ export {
   type CompletedEvent,
   createPipelineSimulator,
   defaultPipelineSimulatorOptions,
+  latencyHistogram,
+  PIPELINE_LATENCY_BUCKETS,
   PIPELINE_METRICS,
   PIPELINE_STAGES,
   type PipelineCycle,
@@ -42,3 +44,31 @@ export {
   type StageCycle,
   validatePipelineOptions,
 } from './pipeline-simulator.ts';
+export {
+  FAULT_KIND_OF,
+  SHOP_FAULT_KINDS,
+  type ShopFault,
+  type ShopFaultKind,
+  type ShopFaultLabel,
+  toShopFaultLabel,
+  validateShopFaults,
+} from './shop-faults.ts';
+export {
+  createShopSimulator,
+  defaultShopSimulatorOptions,
+  type ShopSimulator,
+  type ShopSimulatorOptions,
+} from './shop-simulator.ts';
+export {
+  DEFAULT_SHOP_TOPOLOGY,
+  type GenerateTopologyOptions,
+  generateTopology,
+  type LatencyDistribution,
+  type ShopCall,
+  type ShopEndpoint,
+  type ShopEntry,
+  type ShopService,
+  type ShopTopology,
+  upstreamServices,
+  validateShopTopology,
+} from './shop-topology.ts';

@@ -26,7 +26,7 @@ describe('pipeline simulator', () => {
       return h.digest('hex');
     };
     // Pinned: a change here means the simulator's output changed; say so in the commit.
-    expect(digest(7)).toBe('6f8f28454ef239c092c970cfdac7b664e267b8d80b28f0caa6cad75212631c0d');
+    expect(digest(7)).toBe('afd4c1e2c5205ed3efd48ced65cc268b373cc558c5d4bafc144af488a82d1c96');
     expect(digest(8)).not.toBe(digest(7));
   });
 
@@ -147,7 +147,7 @@ describe('pipeline simulator', () => {
   it('emits contract telemetry with pipeline and stage tags', () => {
     const sim = createPipelineSimulator({ seed: 2 });
     const events = pipelineCycleEvents('signals', sim.step());
-    expect(events).toHaveLength(PIPELINE_STAGES.length * 6 + 3 + 3);
+    expect(events).toHaveLength(PIPELINE_STAGES.length * 6 + 4 + 3 + 11);
     expect(events[0]).toMatchObject({
       source_id: 'pipeline/signals',
       metric_name: 'pipeline_stage_arrivals',

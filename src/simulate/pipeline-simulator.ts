@@ -537,7 +537,26 @@ export const PIPELINE_METRICS = {
   latencyP95: 'pipeline_latency_p95_cycles',
   latencyP99: 'pipeline_latency_p99_cycles',
   signalEvents: 'pipeline_signal_events',
+  /** Cumulative count of events completed this cycle with latency <= `le` cycles. */
+  latencyBucket: 'pipeline_latency_cycles_bucket',
+  rejected: 'pipeline_rejected',
 } as const;
+
+/** Upper bounds (cycles) of the latency histogram; `+Inf` is added. */
+export const PIPELINE_LATENCY_BUCKETS = [4, 5, 6, 8, 10, 12, 15, 20, 30, 60] as const;
+
+/** Cumulative histogram of latencies over PIPELINE_LATENCY_BUCKETS then +Inf. */
+export function latencyHistogram(events: readonly CompletedEvent[]): number[] {
+  const counts = new Array<number>(PIPELINE_LATENCY_BUCKETS.length + 1).fill(0);
+  for (const e of events) {
+    let i = PIPELINE_LATENCY_BUCKETS.findIndex((le) => e.latencyCycles <= le);
+    if (i < 0) i = PIPELINE_LATENCY_BUCKETS.length;
+    counts[i] = (counts[i] as number) + 1;
+  }
+  for (let i = 1; i < counts.length; i++)
+    counts[i] = (counts[i] as number) + (counts[i - 1] as number);
+  return counts;
+}
 
 /** One cycle as telemetry events of data contract v1, tagged with the pipeline and stage. */
 export function pipelineCycleEvents(name: string, c: PipelineCycle): TelemetryEvent[] {
@@ -565,6 +584,12 @@ export function pipelineCycleEvents(name: string, c: PipelineCycle): TelemetryEv
   push(M.throughput, c.completed, {});
   push(M.latencyP95, c.latencyP95, {});
   push(M.latencyP99, c.latencyP99, {});
+  push(M.rejected, c.rejected, {});
+  const hist = latencyHistogram(c.events);
+  hist.forEach((n, i) => {
+    const le = PIPELINE_LATENCY_BUCKETS[i];
+    push(M.latencyBucket, n, { le: le === undefined ? '+Inf' : String(le) });
+  });
   for (const signal of SIGNAL_TYPES) {
     push(M.signalEvents, c.signals[signal].completed, { signal });
   }
