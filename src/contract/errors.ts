@@ -66,6 +66,12 @@ export const errorCodes = {
     title: 'The alert rule or SLO exists already, or is not one the API may change',
   },
 
+  // Incidents
+  INCIDENT_CONFLICT: {
+    status: 409,
+    title: 'The incident is not in a state that allows this action',
+  },
+
   // Config and CLI
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
 

@@ -68,6 +68,7 @@ import {
   type DeliveryAttempt,
   Dispatcher,
   type FetchFn,
+  type Notification,
   type NotificationsConfig,
   notificationFromGroup,
   type Sleep,
@@ -962,6 +963,16 @@ export class AlertingRuntime {
   }
 
   // -------------------------------------------------------------------------------------------
+
+  /**
+   * Sends another component's notification (incident events) through the same channels,
+   * dispatcher and delivery log as alert notifications; resolves when every channel settled.
+   * Without channels it does nothing.
+   */
+  async notify(notification: Notification): Promise<void> {
+    if (this.#dispatcher === undefined || this.#closed) return;
+    await this.#dispatcher.dispatch(notification);
+  }
 
   /** Resolves when every notification handed to the dispatcher so far has settled. */
   async idle(): Promise<void> {

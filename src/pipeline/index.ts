@@ -57,4 +57,29 @@ export {
   InProcessBus,
   type InProcessBusOptions,
 } from './in-process-bus.ts';
+export {
+  INCIDENT_NOTIFICATION_KINDS,
+  type IncidentChangeKind,
+  incidentPath,
+  notificationFromIncidentChange,
+} from './incident-notifications.ts';
+export {
+  type AlertFeed,
+  defaultIncidentRuntimeOptions,
+  INCIDENT_TIMELINE_LOG,
+  INCIDENTS_COLLECTION,
+  type IncidentAdvanceInput,
+  type IncidentChange,
+  type IncidentChangeListener,
+  type IncidentEnginePort,
+  type IncidentLogger,
+  type IncidentNotifier,
+  IncidentRuntime,
+  type IncidentRuntimeDeps,
+  type IncidentRuntimeOptions,
+  type IncidentTimelineRecord,
+  type SignalMappers,
+  type TraceAnalyticsPort,
+  type TraceWindow,
+} from './incident-runtime.ts';
 export { burnSeries, SliCache } from './slo-buckets.ts';

@@ -1,0 +1,495 @@
+/**
+ * @module
+ * The incident runtime: the I/O around the pure incident engine (src/incidents).
+ * - On open it loads every persisted incident (state collection `incidents`) and restores the
+ *   engine, so incidents, their timelines and ids survive restarts and kill -9.
+ * - Anomalies (detection's `onAnomaly`) and firing alerts (alerting's `onAlerts`) become signals
+ *   (`signalFromAnomaly` / `signalFromAlert`) handed to the engine.
+ * - Every closed trace-analytics window advances the engine at the window's watermark with the
+ *   window's endpoint statistics, service map and a span reader over the recent spans. Time is
+ *   EVENT time throughout: the wall clock only stamps manual acknowledgements made before any
+ *   data arrived. Signals from later in event time than the watermark wait for it, so replaying
+ *   recorded telemetry at any speed yields the same incidents.
+ * - Each change is made durable first (the incident document, then one record in the
+ *   append-only `incident-timeline` log), then announced: notifications (opened, escalated,
+ *   resolved, reopened) through the alerting runtime's channels, dispatcher and delivery log,
+ *   and `onChange` listeners (the live stream).
+ * All engine mutations run one at a time, in arrival order (a promise queue), so the stored
+ * document of an incident is always its latest state.
+ */
+import type {
+  Anomaly,
+  Clock,
+  EndpointStats,
+  Incident,
+  IncidentQuery,
+  IncidentSeverity,
+  ServiceMap,
+  Signal,
+  Span,
+} from '../contract/index.ts';
+import { OpsError } from '../contract/index.ts';
+import type { Notification } from '../notify/index.ts';
+import type { StateStore } from '../store/index.ts';
+import type { AlertView } from './alerting-runtime.ts';
+import type { DetectionRuntime } from './detection-worker.ts';
+import {
+  type IncidentChangeKind,
+  notificationFromIncidentChange,
+} from './incident-notifications.ts';
+
+export const INCIDENTS_COLLECTION = 'incidents';
+export const INCIDENT_TIMELINE_LOG = 'incident-timeline';
+
+/** One change the engine reports (incidents' `IncidentChange`). */
+export interface IncidentChange {
+  readonly kind: IncidentChangeKind;
+  readonly incident: Incident;
+  readonly previousSeverity?: IncidentSeverity;
+}
+
+/** What one engine step is given (incidents' `advance` input). */
+export interface IncidentAdvanceInput {
+  readonly watermarkMs: number;
+  readonly stats: readonly EndpointStats[];
+  readonly map: ServiceMap;
+  /** Spans that started in [fromMs, toMs] (inclusive) at any of `services` (all when empty). */
+  readonly spans: (fromMs: number, toMs: number, services: readonly string[]) => readonly Span[];
+}
+
+/** The pure engine's surface this runtime drives (src/incidents `IncidentEngine`). */
+export interface IncidentEnginePort {
+  restore(incidents: readonly Incident[]): void;
+  addSignals(signals: readonly Signal[]): void;
+  advance(input: IncidentAdvanceInput): readonly IncidentChange[];
+  acknowledge(id: string, by: string, note: string | undefined, atMs: number): unknown;
+  resolve(id: string, by: string, note: string | undefined, atMs: number): unknown;
+  get(id: string): Incident | undefined;
+  list(query: IncidentQuery): readonly Incident[];
+}
+
+/** One closed window of trace analytics (`TraceAnalytics.onWindow`). */
+export interface TraceWindow {
+  readonly watermarkMs: number;
+  readonly stats: readonly EndpointStats[];
+  readonly map: ServiceMap;
+}
+
+/** The trace-analytics surface this runtime reads (src/pipeline `TraceAnalytics`). */
+export interface TraceAnalyticsPort {
+  onWindow(listener: (window: TraceWindow) => void): () => void;
+  endpointStats(): readonly EndpointStats[];
+  serviceMap(): ServiceMap;
+  recentSpans(
+    fromMs: number,
+    toMs: number,
+    options: { readonly services?: readonly string[]; readonly limit?: number },
+  ): readonly Span[];
+  /** Event time up to which spans have been seen; undefined (or not finite) before any. */
+  watermarkMs(): number | undefined;
+  /** Closes the open window now (its listeners run). */
+  flush(): unknown;
+}
+
+/** Where notifications go: the alerting runtime (its channels, dispatcher and delivery log). */
+export interface IncidentNotifier {
+  notify(notification: Notification): Promise<unknown>;
+}
+
+/** Alerting's live feed of active alerts. */
+export interface AlertFeed {
+  onAlerts(listener: (alerts: readonly AlertView[]) => void): () => void;
+}
+
+/** The subset of a pino logger the runtime uses. */
+export interface IncidentLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug?(obj: object, msg?: string): void;
+}
+
+/** Anomaly / alert → signal (incidents' `signalFromAnomaly` and `signalFromAlert`). */
+export interface SignalMappers {
+  fromAnomaly(anomaly: Anomaly): Signal | undefined;
+  fromAlert(alert: AlertView): Signal | undefined;
+}
+
+export interface IncidentRuntimeDeps {
+  readonly state: StateStore;
+  /** Wall clock: only for acknowledgements made before any telemetry set a watermark. */
+  readonly clock: Clock;
+  readonly logger?: IncidentLogger;
+  readonly engine: IncidentEnginePort;
+  readonly traceAnalytics: TraceAnalyticsPort;
+  readonly signals: SignalMappers;
+  readonly detection?: Pick<DetectionRuntime, 'onAnomaly'>;
+  readonly alerting?: AlertFeed;
+  readonly notifier?: IncidentNotifier;
+}
+
+export interface IncidentRuntimeOptions {
+  /** Most spans handed to one root-cause analysis. Default 5,000. */
+  readonly maxSpans: number;
+  /**
+   * A signal later than the watermark by more than this is passed on at once instead of
+   * waiting (its source's clock is not the traces' clock, e.g. alerts on metrics only).
+   * Default 10 min.
+   */
+  readonly maxSignalLeadMs: number;
+  /**
+   * When no trace window closed for this long (wall time) but signals wait, the engine advances
+   * at the latest signal time (metrics-only deployments). 0: never. Default 30 s.
+   */
+  readonly idleAdvanceMs: number;
+  /** Prefix of the `/incidents/<id>` link in notifications (e.g. the public URL). */
+  readonly linkBase: string;
+}
+
+export function defaultIncidentRuntimeOptions(): IncidentRuntimeOptions {
+  return { maxSpans: 5_000, maxSignalLeadMs: 10 * 60_000, idleAdvanceMs: 30_000, linkBase: '' };
+}
+
+/** One record of the `incident-timeline` log: what changed, when (event time). */
+export interface IncidentTimelineRecord {
+  readonly incidentId: string;
+  readonly kind: IncidentChangeKind;
+  readonly status: Incident['status'];
+  readonly severity: IncidentSeverity;
+  readonly previousSeverity?: IncidentSeverity;
+  readonly atMs: number;
+}
+
+export type IncidentChangeListener = (change: IncidentChange) => void;
+
+const ACTIVE: IncidentQuery = { status: ['active', 'acknowledged'] };
+
+function finite(ms: number | undefined): number | undefined {
+  return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
+}
+
+export class IncidentRuntime {
+  readonly #deps: IncidentRuntimeDeps;
+  readonly #options: IncidentRuntimeOptions;
+  readonly #listeners = new Set<IncidentChangeListener>();
+  readonly #unsubscribe: (() => void)[] = [];
+  readonly #notifying = new Set<Promise<unknown>>();
+  /** Signals later in event time than the watermark, waiting for it. */
+  #held: Signal[] = [];
+  /** Highest watermark the engine advanced to. */
+  #watermarkMs: number | undefined;
+  /** Latest event time of any signal seen (the idle advance's watermark). */
+  #signalMs: number | undefined;
+  #windowSeen = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(deps: IncidentRuntimeDeps, options: IncidentRuntimeOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  /** Loads persisted incidents into the engine and subscribes to signals and windows. */
+  static async open(
+    deps: IncidentRuntimeDeps,
+    options: Partial<IncidentRuntimeOptions> = {},
+  ): Promise<IncidentRuntime> {
+    const rt = new IncidentRuntime(deps, { ...defaultIncidentRuntimeOptions(), ...options });
+    const stored = await deps.state.collection<Incident>(INCIDENTS_COLLECTION).list();
+    const incidents = stored.map((d) => d.doc);
+    deps.engine.restore(incidents);
+    for (const inc of incidents) {
+      rt.#watermarkMs = Math.max(rt.#watermarkMs ?? Number.NEGATIVE_INFINITY, inc.updatedAtMs);
+    }
+    deps.logger?.info({ incidents: incidents.length }, 'incidents restored');
+    rt.#subscribe();
+    return rt;
+  }
+
+  #subscribe(): void {
+    const { detection, alerting, traceAnalytics, signals, logger } = this.#deps;
+    if (detection !== undefined) {
+      this.#unsubscribe.push(
+        detection.onAnomaly((a) => {
+          try {
+            const s = signals.fromAnomaly(a);
+            if (s !== undefined) this.#addSignals([s]);
+          } catch (err) {
+            logger?.warn({ err }, 'anomaly → signal failed');
+          }
+        }),
+      );
+    }
+    if (alerting !== undefined) {
+      this.#unsubscribe.push(
+        alerting.onAlerts((alerts) => {
+          const out: Signal[] = [];
+          for (const a of alerts) {
+            // Pending alerts have not held long enough; muted ones were muted by people.
+            if (a.state !== 'firing' || a.silenced || a.inhibited) continue;
+            try {
+              const s = signals.fromAlert(a);
+              if (s !== undefined) out.push(s);
+            } catch (err) {
+              logger?.warn({ err, alert: a.id }, 'alert → signal failed');
+            }
+          }
+          if (out.length > 0) this.#addSignals(out);
+        }),
+      );
+    }
+    this.#unsubscribe.push(
+      traceAnalytics.onWindow((w) => {
+        this.#windowSeen = true;
+        void this.#advance(w.watermarkMs, w.stats, w.map).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Starts the idle-advance timer (metrics-only deployments); windows drive everything else. */
+  start(): void {
+    const every = this.#options.idleAdvanceMs;
+    if (this.#timer !== undefined || every <= 0 || this.#closed) return;
+    this.#timer = setInterval(() => {
+      void this.idleTick().catch(() => undefined);
+    }, every);
+    this.#timer.unref?.();
+  }
+
+  /**
+   * One idle check: when no trace window closed since the last check and signals are waiting
+   * (or incidents are open), advance at the latest signal time. Called by the timer; tests call
+   * it directly.
+   */
+  async idleTick(): Promise<void> {
+    const sawWindow = this.#windowSeen;
+    this.#windowSeen = false;
+    if (sawWindow || this.#closed) return;
+    const signalMs = this.#signalMs;
+    if (signalMs === undefined) return;
+    if (this.#watermarkMs !== undefined && signalMs <= this.#watermarkMs && this.#held.length === 0)
+      return;
+    const ta = this.#deps.traceAnalytics;
+    await this.#advance(signalMs, ta.endpointStats(), ta.serviceMap());
+  }
+
+  #addSignals(signals: readonly Signal[]): void {
+    if (this.#closed) return;
+    const now: Signal[] = [];
+    const w = this.#watermarkMs;
+    for (const s of signals) {
+      this.#signalMs = Math.max(this.#signalMs ?? Number.NEGATIVE_INFINITY, s.lastAtMs, s.atMs);
+      if (w === undefined || s.atMs <= w || s.atMs - w > this.#options.maxSignalLeadMs) {
+        now.push(s);
+      } else {
+        this.#held.push(s);
+      }
+    }
+    if (now.length > 0) this.#deps.engine.addSignals(now);
+  }
+
+  /** Runs `fn` after every mutation queued before it. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #advance(
+    watermarkMs: number,
+    stats: readonly EndpointStats[],
+    map: ServiceMap,
+  ): Promise<readonly IncidentChange[]> {
+    return this.#serial(async () => {
+      if (this.#closed || !Number.isFinite(watermarkMs)) return [];
+      const w = Math.max(this.#watermarkMs ?? Number.NEGATIVE_INFINITY, watermarkMs);
+      this.#watermarkMs = w;
+      const due = this.#held.filter((s) => s.atMs <= w);
+      if (due.length > 0) {
+        this.#held = this.#held.filter((s) => s.atMs > w);
+        this.#deps.engine.addSignals(due);
+      }
+      const { traceAnalytics } = this.#deps;
+      const maxSpans = this.#options.maxSpans;
+      let changes: readonly IncidentChange[];
+      try {
+        changes = this.#deps.engine.advance({
+          watermarkMs: w,
+          stats,
+          map,
+          spans: (fromMs, toMs, services) =>
+            traceAnalytics.recentSpans(fromMs, toMs, {
+              ...(services.length > 0 ? { services } : {}),
+              limit: maxSpans,
+            }),
+        });
+      } catch (err) {
+        this.#deps.logger?.error({ err, watermarkMs: w }, 'incident engine step failed');
+        throw err;
+      }
+      await this.#commit(changes, w);
+      return changes;
+    });
+  }
+
+  /** Persists (durably), then notifies and tells listeners. */
+  async #commit(changes: readonly IncidentChange[], atMs: number): Promise<void> {
+    if (changes.length === 0) return;
+    const { state, logger } = this.#deps;
+    // The latest version of each incident, in case one step reports one incident twice.
+    const latest = new Map<string, Incident>();
+    for (const c of changes) latest.set(c.incident.id, c.incident);
+    const docs = state.collection<Incident>(INCIDENTS_COLLECTION);
+    try {
+      await Promise.all([...latest].map(([id, inc]) => docs.put(id, inc)));
+      await state.log<IncidentTimelineRecord>(INCIDENT_TIMELINE_LOG).append(
+        changes.map((c) => {
+          const record: IncidentTimelineRecord = {
+            incidentId: c.incident.id,
+            kind: c.kind,
+            status: c.incident.status,
+            severity: c.incident.severity,
+            ...(c.previousSeverity === undefined ? {} : { previousSeverity: c.previousSeverity }),
+            atMs: Number.isFinite(c.incident.updatedAtMs) ? c.incident.updatedAtMs : atMs,
+          };
+          return { atMs: record.atMs, record };
+        }),
+      );
+    } catch (err) {
+      // Not durable, so not announced; the engine holds the change and the next step that
+      // touches the incident stores it again.
+      logger?.error({ err, incidents: [...latest.keys()] }, 'incident persistence failed');
+      throw err;
+    }
+    for (const c of changes) {
+      if (c.kind !== 'updated') {
+        logger?.info(
+          { incident: c.incident.id, change: c.kind, severity: c.incident.severity },
+          `incident ${c.kind}`,
+        );
+      }
+      this.#notify(c);
+      for (const l of this.#listeners) {
+        try {
+          l(c);
+        } catch (err) {
+          logger?.warn({ err }, 'incident listener failed');
+        }
+      }
+    }
+  }
+
+  #notify(change: IncidentChange): void {
+    const notifier = this.#deps.notifier;
+    if (notifier === undefined) return;
+    const n = notificationFromIncidentChange(change, { linkBase: this.#options.linkBase });
+    if (n === undefined) return;
+    const p = notifier.notify(n).catch((err: unknown) => {
+      this.#deps.logger?.error({ err, notification: n.id }, 'incident notification failed');
+    });
+    this.#notifying.add(p);
+    void p.finally(() => this.#notifying.delete(p));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // API
+
+  /** Called with every change after it was stored; returns the unsubscribe function. */
+  onChange(listener: IncidentChangeListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Event time the engine last advanced to (undefined before any data). */
+  watermarkMs(): number | undefined {
+    return this.#watermarkMs;
+  }
+
+  /**
+   * Closes the open trace window and advances the engine at the current watermark; returns the
+   * open (active and acknowledged) incidents.
+   */
+  async analyzeNow(): Promise<Incident[]> {
+    const ta = this.#deps.traceAnalytics;
+    await ta.flush();
+    const w = finite(ta.watermarkMs()) ?? this.#watermarkMs ?? this.#signalMs;
+    if (w !== undefined) await this.#advance(w, ta.endpointStats(), ta.serviceMap());
+    else await this.#serial(async () => undefined);
+    return this.list(ACTIVE);
+  }
+
+  list(query: IncidentQuery = {}): Incident[] {
+    return [...this.#deps.engine.list(query)];
+  }
+
+  /** One incident; NOT_FOUND naming the id when there is none. */
+  get(id: string): Incident {
+    const inc = this.#deps.engine.get(id);
+    if (inc === undefined) {
+      throw new OpsError('NOT_FOUND', `no incident with id ${JSON.stringify(id)}`);
+    }
+    return inc;
+  }
+
+  /** The current event time for manual actions: the watermark, else the wall clock. */
+  #actionMs(): number {
+    return (
+      finite(this.#deps.traceAnalytics.watermarkMs()) ??
+      this.#watermarkMs ??
+      this.#deps.clock.nowMs()
+    );
+  }
+
+  /** Acknowledges an open incident (INCIDENT_CONFLICT when it is resolved). */
+  acknowledge(id: string, by: string, note?: string): Promise<Incident> {
+    return this.#serial(async () => {
+      const before = this.get(id);
+      if (before.status === 'resolved') {
+        throw new OpsError(
+          'INCIDENT_CONFLICT',
+          `incident ${JSON.stringify(id)} is resolved; only active incidents can be acknowledged`,
+        );
+      }
+      if (before.status === 'acknowledged') return before;
+      return this.#manual(id, 'acknowledged', () =>
+        this.#deps.engine.acknowledge(id, by, note, this.#actionMs()),
+      );
+    });
+  }
+
+  /** Resolves an incident (resolving a resolved one changes nothing). */
+  resolve(id: string, by: string, note?: string): Promise<Incident> {
+    return this.#serial(async () => {
+      const before = this.get(id);
+      if (before.status === 'resolved') return before;
+      return this.#manual(id, 'resolved', () =>
+        this.#deps.engine.resolve(id, by, note, this.#actionMs()),
+      );
+    });
+  }
+
+  async #manual(id: string, kind: IncidentChangeKind, act: () => unknown): Promise<Incident> {
+    act();
+    const after = this.get(id);
+    await this.#commit([{ kind, incident: after }], after.updatedAtMs);
+    return after;
+  }
+
+  /** Resolves when queued steps and notifications handed out so far have settled. */
+  async idle(): Promise<void> {
+    await this.#queue;
+    while (this.#notifying.size > 0) await Promise.allSettled([...this.#notifying]);
+  }
+
+  /** Unsubscribes, stops the timer and waits for queued steps (the state store stays open). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    for (const off of this.#unsubscribe.splice(0)) off();
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    await this.#queue;
+    this.#closed = true;
+    this.#listeners.clear();
+    await this.idle();
+  }
+}
