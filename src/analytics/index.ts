@@ -80,3 +80,19 @@ export {
   thresholdBucket,
 } from './slo.ts';
 export { SliBucketSeries, type SliBucketSeriesJson } from './slo-buckets.ts';
+export {
+  defaultPipelineHealthOptions,
+  goodWithin,
+  type PipelineHealth,
+  type PipelineHealthOptions,
+  type PipelineIncident,
+  type PipelineIncidentChange,
+  type PipelineIncidentKind,
+  type PipelineLight,
+  PipelineMonitor,
+  type PipelineObservation,
+  type PipelineSloStatus,
+  type PipelineStageObservation,
+  type StageHealth,
+  throughputBlockGood,
+} from './pipeline-health.ts';
