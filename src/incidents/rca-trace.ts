@@ -1,0 +1,559 @@
+/**
+ * @module
+ * Trace-based root-cause evidence: for every failing or slow trace, the (service, endpoint) where
+ * the fault originates, and the path of services it propagated along (docs/rca.md, "Trace").
+ *
+ * Spans are grouped into "instances": one server (or consumer, or fragment-root) span together
+ * with its internal/producer descendants, plus the client span that called it. A client span's
+ * own time (its duration minus the callee's server span) is the callee's, because a caller's
+ * client span carries its callee's latency. A client span with no server span below it (the
+ * callee never finished, or is not instrumented) gets a virtual instance of the callee named by
+ * `peer.service`, `server.address`, `net.peer.name` or the caller's only map edge.
+ *
+ * - Errors: the originator is the deepest failed span with no failed descendant (a span failing
+ *   because its child failed only propagates); a failed span whose own message differs from (and
+ *   does not quote) its failed descendants' messages is an originator too, but the trace's
+ *   primary originator is the deepest one.
+ * - Latency: an instance's self time is the union-free time of its spans (duration minus the
+ *   union of its children's intervals). It is slow when self ≥ latencyFactor × baseline and the
+ *   excess ≥ minLatencyExcessMs; the trace's originator is its instance with the largest excess.
+ *   Baseline self time per endpoint: min(stats baseline, median self time in traces without
+ *   failures) when the stats have one, else that median.
+ *
+ * Cost: spans are indexed by trace once; each trace is sorted (k log k) and walked twice.
+ */
+import type { EndpointStats, ServiceMap, Span } from '../contract/index.ts';
+
+/** A (service, endpoint) pair; `key` joins them with NUL so names with spaces stay distinct. */
+export interface UnitRef {
+  readonly key: string;
+  readonly service: string;
+  readonly endpoint: string;
+}
+
+export type TraceFaultKind = 'latency' | 'errors' | 'timeout';
+
+export interface TraceRcaOptions {
+  /** Slow when self time ≥ this × baseline self time. */
+  readonly latencyFactor: number;
+  /** ... and exceeds it by at least this many milliseconds. */
+  readonly minLatencyExcessMs: number;
+  /** A failed call with no callee span lasting at least this long is a timeout. */
+  readonly timeoutMinMs: number;
+}
+
+/** What the traces say about one unit: how many faulty traces originate there, and samples. */
+export interface UnitOrigins {
+  readonly unit: UnitRef;
+  /** Faulty traces whose primary originator is this unit, by kind. */
+  readonly latency: number;
+  readonly errors: number;
+  readonly timeout: number;
+  /** Traces that originate here, most telling first (errors, then by excess), then by id. */
+  readonly traceIds: readonly string[];
+  /** The most common service path from a trace root down to this unit. */
+  readonly path: readonly string[];
+  /** Start of the earliest originating span. */
+  readonly firstMs: number;
+  /** Median self time here in originating slow traces, and the baseline it was compared to. */
+  readonly medianSlowSelfMs?: number;
+  readonly baselineSelfMs?: number;
+  /** Callers whose calls to this unit timed out or failed with no callee span, and how long. */
+  readonly orphanCallers: readonly string[];
+  readonly medianOrphanMs?: number;
+}
+
+export interface TraceAnalysis {
+  readonly traceCount: number;
+  readonly faultyTraces: number;
+  readonly failingTraces: number;
+  readonly slowTraces: number;
+  /** Units where at least one faulty trace originates, by key. */
+  readonly origins: ReadonlyMap<string, UnitOrigins>;
+  /**
+   * Per unit key, the faulty traces passing through it and the services on those traces' paths
+   * (for impact); per trace, the unit keys it touches (for counting affected traces).
+   */
+  readonly faultyServicesByOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per origin unit key, the unit keys on the paths of the faulty traces originating there. */
+  readonly faultyUnitsByOrigin: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly unitKeysByTrace: readonly (readonly string[])[];
+  /** Unit key → its unit, for every unit seen. */
+  readonly units: ReadonlyMap<string, UnitRef>;
+}
+
+export function unitKey(service: string, endpoint: string): string {
+  return `${service}\u0000${endpoint}`;
+}
+
+const TIMEOUT_RE = /time[ d-]?out|deadline/i;
+
+function isFailed(s: Span): boolean {
+  return s.status === 'error' || (s.httpStatus !== undefined && s.httpStatus >= 500);
+}
+
+function compareSpans(a: Span, b: Span): number {
+  if (a.startMs !== b.startMs) return a.startMs - b.startMs;
+  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+}
+
+function median(sorted: readonly number[]): number {
+  const n = sorted.length;
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function sortedNumbers(values: number[]): number[] {
+  return values.sort((a, b) => a - b);
+}
+
+function attrString(s: Span, name: string): string | undefined {
+  const v = s.attributes[name];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+/** Per trace, what pass 1 learned. Instances are indexes into the flat instance arrays. */
+interface TraceRecord {
+  readonly traceId: string;
+  readonly failed: boolean;
+  readonly instFrom: number;
+  readonly instTo: number;
+  /** Primary error originator instance, or -1. */
+  readonly errorInst: number;
+  readonly errorKind: TraceFaultKind;
+  readonly errorStartMs: number;
+}
+
+/**
+ * Finds where each faulty trace's fault originates. Spans may come in any order and may be a
+ * sample (a span whose parent is absent starts a fragment of its own).
+ */
+export function analyzeTraces(
+  spans: readonly Span[],
+  stats: readonly EndpointStats[],
+  map: ServiceMap,
+  options: TraceRcaOptions,
+): TraceAnalysis {
+  // Index spans by trace once, then visit traces in id order so the output is order-free.
+  const byTrace = new Map<string, Span[]>();
+  for (const s of spans) {
+    const list = byTrace.get(s.traceId);
+    if (list === undefined) byTrace.set(s.traceId, [s]);
+    else list.push(s);
+  }
+  const traceIds = [...byTrace.keys()].sort();
+
+  // A client span's callee when no server span answers it: the only map edge of its service.
+  const outEdges = new Map<string, string[]>();
+  for (const e of map.edges) {
+    const list = outEdges.get(e.from);
+    if (list === undefined) outEdges.set(e.from, [e.to]);
+    else list.push(e.to);
+  }
+
+  const units = new Map<string, UnitRef>();
+  const unitOf = (service: string, endpoint: string): UnitRef => {
+    const key = unitKey(service, endpoint);
+    let u = units.get(key);
+    if (u === undefined) {
+      u = { key, service, endpoint };
+      units.set(key, u);
+    }
+    return u;
+  };
+
+  // Flat instance arrays (one entry per server span or orphan client call).
+  const instUnit: UnitRef[] = [];
+  const instSelfMs: number[] = [];
+  const instDepth: number[] = [];
+  const instParent: number[] = [];
+  const instStartMs: number[] = [];
+  /** For orphan (virtual) instances: the calling service and the call's duration; else ''. */
+  const instCaller: string[] = [];
+  const instOrphanMs: number[] = [];
+
+  const records: TraceRecord[] = [];
+  const unitKeysByTrace: string[][] = [];
+
+  for (const traceId of traceIds) {
+    const list = byTrace.get(traceId)!.sort(compareSpans);
+    const n = list.length;
+    const indexById = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      // A duplicate span id keeps its first (earliest) copy.
+      if (!indexById.has(list[i]!.spanId)) indexById.set(list[i]!.spanId, i);
+    }
+    const parent = new Int32Array(n).fill(-1);
+    const children: number[][] = Array.from({ length: n }, () => []);
+    const roots: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const p = list[i]!.parentSpanId;
+      const pi = p === undefined ? undefined : indexById.get(p);
+      if (pi === undefined || pi === i || indexById.get(list[i]!.spanId) !== i) {
+        roots.push(i);
+      } else {
+        parent[i] = pi;
+        children[pi]!.push(i);
+      }
+    }
+
+    // Pass 1, preorder: depth and instance of every span; self time into its instance.
+    const depth = new Int32Array(n);
+    const inst = new Int32Array(n).fill(-1);
+    const visited = new Uint8Array(n);
+    const order: number[] = [];
+    const stack: number[] = [];
+    for (let r = roots.length - 1; r >= 0; r--) stack.push(roots[r]!);
+    const instFrom = instUnit.length;
+    const newInst = (
+      unit: UnitRef,
+      d: number,
+      parentInst: number,
+      startMs: number,
+      caller = '',
+      orphanMs = 0,
+    ): number => {
+      instUnit.push(unit);
+      instSelfMs.push(0);
+      instDepth.push(d);
+      instParent.push(parentInst);
+      instStartMs.push(startMs);
+      instCaller.push(caller);
+      instOrphanMs.push(orphanMs);
+      return instUnit.length - 1;
+    };
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      if (visited[i] === 1) continue;
+      visited[i] = 1;
+      order.push(i);
+      const s = list[i]!;
+      const p = parent[i]!;
+      depth[i] = p < 0 ? 0 : depth[p]! + 1;
+      const parentInst = p < 0 ? -1 : inst[p]!;
+      if (inst[i]! < 0) {
+        if (p < 0 || s.kind === 'server' || s.kind === 'consumer') {
+          inst[i] = newInst(unitOf(s.service, s.endpoint), depth[i]!, parentInst, s.startMs);
+        } else if (s.kind === 'client') {
+          const kids = children[i]!;
+          let callee = -1;
+          for (const k of kids) {
+            const ks = list[k]!.kind;
+            if (ks === 'server' || ks === 'consumer') {
+              callee = k;
+              break;
+            }
+          }
+          if (callee >= 0) {
+            const cs = list[callee]!;
+            const ci = newInst(
+              unitOf(cs.service, cs.endpoint),
+              depth[i]! + 1,
+              parentInst,
+              cs.startMs,
+            );
+            inst[callee] = ci;
+            inst[i] = ci;
+          } else {
+            const edges = outEdges.get(s.service);
+            const calleeService =
+              attrString(s, 'peer.service') ??
+              attrString(s, 'server.address') ??
+              attrString(s, 'net.peer.name') ??
+              (edges !== undefined && edges.length === 1 ? edges[0] : undefined);
+            inst[i] =
+              calleeService === undefined
+                ? parentInst
+                : newInst(
+                    unitOf(calleeService, s.endpoint),
+                    depth[i]! + 1,
+                    parentInst,
+                    s.startMs,
+                    s.service,
+                    s.durationMs,
+                  );
+          }
+        } else {
+          inst[i] = parentInst;
+        }
+      }
+      const kids = children[i]!;
+      for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]!);
+    }
+
+    // Self time: duration minus the union of the children's intervals, clipped to the span.
+    for (const i of order) {
+      const s = list[i]!;
+      const end = s.startMs + s.durationMs;
+      let covered = 0;
+      let curFrom = Number.NaN;
+      let curTo = Number.NaN;
+      for (const k of children[i]!) {
+        const c = list[k]!;
+        const from = Math.max(c.startMs, s.startMs);
+        const to = Math.min(c.startMs + c.durationMs, end);
+        if (to <= from) continue;
+        // Children are in start order (the trace list is sorted and pushed in order).
+        if (Number.isNaN(curFrom) || from > curTo) {
+          if (!Number.isNaN(curFrom)) covered += curTo - curFrom;
+          curFrom = from;
+          curTo = to;
+        } else if (to > curTo) {
+          curTo = to;
+        }
+      }
+      if (!Number.isNaN(curFrom)) covered += curTo - curFrom;
+      const self = Math.max(0, s.durationMs - covered);
+      const ii = inst[i]!;
+      if (ii >= 0) instSelfMs[ii]! += self;
+    }
+
+    /** Depth of the fault a span shows: its instance's (a client call's is the callee's). */
+    const depthOf = (i: number): number => {
+      const ii = inst[i]!;
+      return ii >= 0 ? instDepth[ii]! : depth[i]!;
+    };
+
+    // Errors, postorder: a failed span is explained when a failed descendant carries its message.
+    let failed = false;
+    let errorSpan = -1;
+    const failedBelow = new Uint8Array(n);
+    /** Messages of the nearest failed descendants, per span (only built where needed). */
+    const belowMessages: (string[] | undefined)[] = new Array(n);
+    for (let o = order.length - 1; o >= 0; o--) {
+      const i = order[o]!;
+      const s = list[i]!;
+      let below = false;
+      let msgs: string[] | undefined;
+      for (const k of children[i]!) {
+        if (isFailed(list[k]!)) {
+          below = true;
+          const m = list[k]!.errorMessage;
+          if (m !== undefined) {
+            msgs ??= [];
+            msgs.push(m);
+          }
+        } else if (failedBelow[k] === 1) {
+          below = true;
+          const km = belowMessages[k];
+          if (km !== undefined) {
+            msgs ??= [];
+            msgs.push(...km);
+          }
+        }
+      }
+      if (below) failedBelow[i] = 1;
+      belowMessages[i] = msgs;
+      if (!isFailed(s)) continue;
+      failed = true;
+      const own = s.errorMessage;
+      const originates =
+        !below ||
+        (own !== undefined &&
+          (msgs?.every((m) => m !== own && !own.includes(m) && !m.includes(own)) ?? false));
+      if (!originates) continue;
+      if (errorSpan < 0) {
+        errorSpan = i;
+        continue;
+      }
+      // Deepest wins; then the earliest start, then the span id (the list order).
+      const di = depthOf(i);
+      const de = depthOf(errorSpan);
+      if (di > de || (di === de && i < errorSpan)) errorSpan = i;
+    }
+
+    let errorInst = -1;
+    let errorKind: TraceFaultKind = 'errors';
+    let errorStartMs = 0;
+    if (errorSpan >= 0) {
+      const s = list[errorSpan]!;
+      errorInst = inst[errorSpan]!;
+      errorStartMs = s.startMs;
+      const orphan = errorInst >= 0 && instCaller[errorInst] !== '' && s.kind === 'client';
+      if (
+        (s.errorMessage !== undefined && TIMEOUT_RE.test(s.errorMessage)) ||
+        s.httpStatus === 504 ||
+        (orphan && s.durationMs >= options.timeoutMinMs)
+      ) {
+        errorKind = 'timeout';
+      }
+    }
+    const instTo = instUnit.length;
+    const keys = new Set<string>();
+    for (let k = instFrom; k < instTo; k++) keys.add(instUnit[k]!.key);
+    unitKeysByTrace.push([...keys]);
+    records.push({ traceId, failed, instFrom, instTo, errorInst, errorKind, errorStartMs });
+  }
+
+  // Baseline self time per unit.
+  const healthySelf = new Map<string, number[]>();
+  for (const r of records) {
+    if (r.failed) continue;
+    for (let k = r.instFrom; k < r.instTo; k++) {
+      const key = instUnit[k]!.key;
+      const list = healthySelf.get(key);
+      if (list === undefined) healthySelf.set(key, [instSelfMs[k]!]);
+      else list.push(instSelfMs[k]!);
+    }
+  }
+  const statsBaseline = new Map<string, number>();
+  for (const s of stats) {
+    if (s.baselineLatencyMs !== undefined && Number.isFinite(s.baselineLatencyMs)) {
+      statsBaseline.set(unitKey(s.service, s.endpoint), s.baselineLatencyMs);
+    }
+  }
+  const baselineSelf = new Map<string, number>();
+  for (const key of units.keys()) {
+    const h = healthySelf.get(key);
+    const med = h === undefined ? undefined : median(sortedNumbers(h));
+    const b = statsBaseline.get(key);
+    const v = b === undefined ? med : med === undefined ? b : Math.min(b, med);
+    if (v !== undefined) baselineSelf.set(key, v);
+  }
+
+  // Pass 2: each faulty trace's primary originator.
+  interface Acc {
+    latency: number;
+    errors: number;
+    timeout: number;
+    /** [rank (0 error, 1 latency), -excess, traceId] for ordering the samples. */
+    samples: [number, number, string][];
+    paths: Map<string, number>;
+    firstMs: number;
+    slowSelf: number[];
+    orphanCallers: Set<string>;
+    orphanMs: number[];
+  }
+  const acc = new Map<string, Acc>();
+  const faultyServicesByOrigin = new Map<string, Set<string>>();
+  const faultyUnitsByOrigin = new Map<string, Set<string>>();
+  let failingTraces = 0;
+  let slowTraces = 0;
+  const pathOf = (i: number): string[] => {
+    const out: string[] = [];
+    for (let k = i; k >= 0; k = instParent[k]!) {
+      const svc = instUnit[k]!.service;
+      if (out[out.length - 1] !== svc) out.push(svc);
+    }
+    return out.reverse();
+  };
+  for (const r of records) {
+    let origin = -1;
+    let kind: TraceFaultKind = 'latency';
+    let excess = 0;
+    let startMs = 0;
+    if (r.failed) {
+      failingTraces++;
+      origin = r.errorInst;
+      kind = r.errorKind;
+      startMs = r.errorStartMs;
+    }
+    if (origin < 0) {
+      let best = -1;
+      let bestExcess = 0;
+      for (let k = r.instFrom; k < r.instTo; k++) {
+        const b = baselineSelf.get(instUnit[k]!.key) ?? 0;
+        const self = instSelfMs[k]!;
+        const ex = self - b;
+        if (self < b * options.latencyFactor || ex < options.minLatencyExcessMs) continue;
+        if (
+          best < 0 ||
+          ex > bestExcess ||
+          (ex === bestExcess && instDepth[k]! > instDepth[best]!)
+        ) {
+          best = k;
+          bestExcess = ex;
+        }
+      }
+      if (best >= 0) {
+        if (!r.failed) slowTraces++;
+        origin = best;
+        excess = bestExcess;
+        startMs = instStartMs[best]!;
+        kind = 'latency';
+      }
+    }
+    if (origin < 0) continue;
+    const unit = instUnit[origin]!;
+    let a = acc.get(unit.key);
+    if (a === undefined) {
+      a = {
+        latency: 0,
+        errors: 0,
+        timeout: 0,
+        samples: [],
+        paths: new Map(),
+        firstMs: startMs,
+        slowSelf: [],
+        orphanCallers: new Set(),
+        orphanMs: [],
+      };
+      acc.set(unit.key, a);
+    }
+    a[kind]++;
+    a.samples.push([kind === 'latency' ? 1 : 0, -excess, r.traceId]);
+    if (startMs < a.firstMs) a.firstMs = startMs;
+    if (kind === 'latency') a.slowSelf.push(instSelfMs[origin]!);
+    if (instCaller[origin] !== '') {
+      a.orphanCallers.add(instCaller[origin]!);
+      a.orphanMs.push(instOrphanMs[origin]!);
+    }
+    const path = pathOf(origin);
+    const pk = path.join('\u0000');
+    a.paths.set(pk, (a.paths.get(pk) ?? 0) + 1);
+    let svcs = faultyServicesByOrigin.get(unit.key);
+    if (svcs === undefined) {
+      svcs = new Set();
+      faultyServicesByOrigin.set(unit.key, svcs);
+    }
+    for (const svc of path) svcs.add(svc);
+    let onPath = faultyUnitsByOrigin.get(unit.key);
+    if (onPath === undefined) {
+      onPath = new Set();
+      faultyUnitsByOrigin.set(unit.key, onPath);
+    }
+    for (let k = origin; k >= 0; k = instParent[k]!) onPath.add(instUnit[k]!.key);
+  }
+
+  const origins = new Map<string, UnitOrigins>();
+  for (const key of [...acc.keys()].sort()) {
+    const a = acc.get(key)!;
+    a.samples.sort(
+      (x, y) => x[0] - y[0] || x[1] - y[1] || (x[2] < y[2] ? -1 : x[2] > y[2] ? 1 : 0),
+    );
+    let bestPath = '';
+    let bestCount = -1;
+    for (const [p, c] of a.paths) {
+      if (c > bestCount || (c === bestCount && p < bestPath)) {
+        bestPath = p;
+        bestCount = c;
+      }
+    }
+    const base = baselineSelf.get(key);
+    origins.set(key, {
+      unit: units.get(key)!,
+      latency: a.latency,
+      errors: a.errors,
+      timeout: a.timeout,
+      traceIds: a.samples.map((s) => s[2]),
+      path: bestPath.split('\u0000'),
+      firstMs: a.firstMs,
+      ...(a.slowSelf.length > 0 ? { medianSlowSelfMs: median(sortedNumbers(a.slowSelf)) } : {}),
+      ...(base !== undefined ? { baselineSelfMs: base } : {}),
+      orphanCallers: [...a.orphanCallers].sort(),
+      ...(a.orphanMs.length > 0 ? { medianOrphanMs: median(sortedNumbers(a.orphanMs)) } : {}),
+    });
+  }
+
+  return {
+    traceCount: records.length,
+    faultyTraces: failingTraces + slowTraces,
+    failingTraces,
+    slowTraces,
+    origins,
+    faultyServicesByOrigin,
+    faultyUnitsByOrigin,
+    unitKeysByTrace,
+    units,
+  };
+}
