@@ -83,3 +83,9 @@ export {
   type TraceWindow,
 } from './incident-runtime.ts';
 export { burnSeries, SliCache } from './slo-buckets.ts';
+export {
+  defaultPipelineHealthRuntimeOptions,
+  type PipelineHealthListener,
+  PipelineHealthRuntime,
+  type PipelineHealthRuntimeOptions,
+} from './pipeline-health-runtime.ts';
