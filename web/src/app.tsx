@@ -5,11 +5,17 @@
 import { useState } from 'react';
 import { setApiKey, useKeyNeeded } from './api/auth.ts';
 import { ConnectionIndicator } from './components/connection-indicator.tsx';
+import './aiops.css';
 import { AlertsPage } from './pages/alerts.tsx';
 import { ExplorePage } from './pages/explore.tsx';
+import { IncidentPage } from './pages/incident.tsx';
+import { IncidentsPage } from './pages/incidents.tsx';
 import { OverviewPage } from './pages/overview.tsx';
 import { ServicePage } from './pages/service.tsx';
+import { ServiceMapPage } from './pages/service-map.tsx';
 import { SlosPage } from './pages/slos.tsx';
+import { TracePage } from './pages/trace.tsx';
+import { TracesPage } from './pages/traces.tsx';
 import { matchRoute, onLinkClick, useLocation } from './router.ts';
 import { getThemePreference, setThemePreference, type ThemePreference } from './theme.ts';
 
@@ -70,6 +76,23 @@ export function App(): React.JSX.Element {
           >
             Alerts
           </a>
+          <a
+            href="/incidents"
+            onClick={onLinkClick}
+            className={route.page === 'incidents' || route.page === 'incident' ? 'is-active' : ''}
+          >
+            Incidents
+          </a>
+          <a
+            href={`/traces${q}`}
+            onClick={onLinkClick}
+            className={route.page === 'traces' || route.page === 'trace' ? 'is-active' : ''}
+          >
+            Traces
+          </a>
+          <a href="/map" onClick={onLinkClick} className={route.page === 'map' ? 'is-active' : ''}>
+            Map
+          </a>
         </nav>
         <div className="topbar-end">
           <ConnectionIndicator />
@@ -82,6 +105,11 @@ export function App(): React.JSX.Element {
       {route.page === 'explore' ? <ExplorePage /> : null}
       {route.page === 'slos' ? <SlosPage /> : null}
       {route.page === 'alerts' ? <AlertsPage /> : null}
+      {route.page === 'incidents' ? <IncidentsPage /> : null}
+      {route.page === 'incident' ? <IncidentPage key={route.id} id={route.id} /> : null}
+      {route.page === 'traces' ? <TracesPage /> : null}
+      {route.page === 'trace' ? <TracePage key={route.id} traceId={route.id} /> : null}
+      {route.page === 'map' ? <ServiceMapPage /> : null}
       {route.page === 'not-found' ? (
         <main className="page">
           <h1>Not found</h1>

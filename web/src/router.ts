@@ -12,6 +12,11 @@ export type Route =
   | { readonly page: 'explore' }
   | { readonly page: 'slos' }
   | { readonly page: 'alerts' }
+  | { readonly page: 'incidents' }
+  | { readonly page: 'incident'; readonly id: string }
+  | { readonly page: 'traces' }
+  | { readonly page: 'trace'; readonly id: string }
+  | { readonly page: 'map' }
   | { readonly page: 'not-found'; readonly path: string };
 
 /** Maps a pathname to a page. @example matchRoute('/services/checkout') */
@@ -21,6 +26,19 @@ export function matchRoute(pathname: string): Route {
   if (path === '/explore') return { page: 'explore' };
   if (path === '/slos') return { page: 'slos' };
   if (path === '/alerts') return { page: 'alerts' };
+  if (path === '/incidents') return { page: 'incidents' };
+  if (path === '/traces') return { page: 'traces' };
+  if (path === '/map') return { page: 'map' };
+  const detail = /^\/(incidents|traces)\/([^/]+)$/.exec(path);
+  if (detail) {
+    try {
+      const id = decodeURIComponent(detail[2] as string);
+      return detail[1] === 'incidents' ? { page: 'incident', id } : { page: 'trace', id };
+    } catch {
+      // A malformed escape names no incident or trace.
+      return { page: 'not-found', path };
+    }
+  }
   const m = /^\/services\/([^/]+)$/.exec(path);
   if (m) {
     try {
@@ -35,6 +53,14 @@ export function matchRoute(pathname: string): Route {
 
 export function servicePath(id: string): string {
   return `/services/${encodeURIComponent(id)}`;
+}
+
+export function incidentPath(id: string): string {
+  return `/incidents/${encodeURIComponent(id)}`;
+}
+
+export function tracePath(traceId: string): string {
+  return `/traces/${encodeURIComponent(traceId)}`;
 }
 
 const listeners = new Set<() => void>();

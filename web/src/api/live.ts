@@ -19,6 +19,11 @@ export interface LiveStreamOptions<T> {
   readonly onData: (data: T) => void;
   /** A server-side failure for one update (event `problem`); the stream goes on. */
   readonly onProblem?: (message: string) => void;
+  /**
+   * The stream (re)opened. Streams that push changes rather than whole views refetch here, so
+   * nothing that changed while disconnected is missed.
+   */
+  readonly onOpen?: () => void;
   /** First reopen delay after the browser closes the stream; doubles up to maxBackoffMs. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -73,6 +78,7 @@ export class LiveStream<T> {
     this.#source = source;
     source.addEventListener('open', () => {
       this.#backoffMs = this.#options.minBackoffMs ?? 1_000;
+      this.#options.onOpen?.();
     });
     source.addEventListener(this.#options.event, (ev) => {
       let data: T;

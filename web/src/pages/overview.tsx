@@ -9,6 +9,7 @@ import { getHealthMap, type ServiceHealth, useRefetch } from '../api/alerting.ts
 import { getAnomalies } from '../api/anomalies.ts';
 import { useLiveOverview, useNow } from '../api/hooks.ts';
 import { ratioSeries } from '../charts/align.ts';
+import { ActiveIncidentsStrip } from '../components/active-incidents.tsx';
 import { headlineKpis, KpiTile } from '../components/kpi-tile.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
 import { LIGHT_TEXT, TrafficLight } from '../components/traffic-light.tsx';
@@ -103,6 +104,8 @@ export function OverviewPage(): React.JSX.Element {
       </div>
 
       {error ? <div className="banner banner-error">{error}</div> : null}
+
+      <ActiveIncidentsStrip />
 
       {overview ? (
         <section className="summary" aria-label="Summary">
