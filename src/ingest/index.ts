@@ -34,5 +34,20 @@ export {
   encodeRemoteWriteProto,
   type RemoteWriteSeries,
 } from './remote-write-encode.ts';
+export { decodeOtlpTracesJson } from './otlp-json.ts';
+export {
+  decodeOtlpTracesProto,
+  decodeRpcStatus,
+  encodeExportTraceResponse,
+  encodeOtlpTracesProto,
+  encodeRpcStatus,
+  rpcCodeForHttpStatus,
+} from './otlp-proto.ts';
+export {
+  defaultOtlpTraceLimits,
+  type OtlpTraceLimits,
+  type SpanDecodeResult,
+  UNKNOWN_SERVICE,
+} from './otlp-spans.ts';
 export type { DecodeFailure, DecodeResult, DecodeSuccess } from './result.ts';
 export { type SnappyResult, uncompressSnappy } from './snappy.ts';
