@@ -31,6 +31,33 @@ export {
   quantileSorted,
 } from './kpi.ts';
 export {
+  compareStrings,
+  defaultRedOptions,
+  ENDPOINT_LABEL,
+  RED_METRICS,
+  type RedAdvance,
+  RedAggregator,
+  type RedCounters,
+  type RedOptions,
+  roundUs,
+  spanEndMs,
+  validSpanTimes,
+} from './red.ts';
+export {
+  type BaselineValue,
+  defaultRedBaselineOptions,
+  RedBaseline,
+  type RedBaselineOptions,
+} from './red-baseline.ts';
+export {
+  RED_HEALTH_GREEN,
+  RED_HEALTH_ORANGE,
+  type RedHealth,
+  type RedHealthInput,
+  type RedLight,
+  redHealth,
+} from './red-health.ts';
+export {
   counterDelta,
   emptySlots,
   ROLLUP_MS,
@@ -44,6 +71,13 @@ export {
   RangeAggregator,
   slotNeeds,
 } from './rollup-aggregate.ts';
+export {
+  defaultServiceMapOptions,
+  PEER_ATTRIBUTES,
+  ServiceMapBuilder,
+  type ServiceMapCounters,
+  type ServiceMapOptions,
+} from './service-map.ts';
 export {
   MAX_SKETCH_KEY,
   MIN_INDEXABLE_VALUE,

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { redHealth } from './red-health.ts';
+
+describe('redHealth', () => {
+  it.each([
+    {
+      name: 'no requests',
+      requests: 0,
+      errorRate: 0,
+      latencyMs: 0,
+      base: 10,
+      light: 'grey',
+      score: null,
+    },
+    {
+      name: 'healthy',
+      requests: 10,
+      errorRate: 0,
+      latencyMs: 10,
+      base: 10,
+      light: 'green',
+      score: 100,
+    },
+    {
+      name: 'errors at 5 % are still green',
+      requests: 10,
+      errorRate: 0.05,
+      latencyMs: 10,
+      base: 10,
+      light: 'green',
+      score: 80,
+    },
+    {
+      name: 'errors above 5 %',
+      requests: 10,
+      errorRate: 0.1,
+      latencyMs: 10,
+      base: 10,
+      light: 'orange',
+      score: 70,
+    },
+    {
+      name: 'errors at 20 % are orange',
+      requests: 10,
+      errorRate: 0.2,
+      latencyMs: 10,
+      base: 10,
+      light: 'orange',
+      score: 50,
+    },
+    {
+      name: 'errors above 20 %',
+      requests: 10,
+      errorRate: 0.21,
+      latencyMs: 10,
+      base: 10,
+      light: 'red',
+      score: 49.4,
+    },
+    {
+      name: 'latency 2× baseline',
+      requests: 10,
+      errorRate: 0,
+      latencyMs: 20,
+      base: 10,
+      light: 'green',
+      score: 80,
+    },
+    {
+      name: 'latency 3× baseline',
+      requests: 10,
+      errorRate: 0,
+      latencyMs: 30,
+      base: 10,
+      light: 'orange',
+      score: 70,
+    },
+    {
+      name: 'latency 6× baseline',
+      requests: 10,
+      errorRate: 0,
+      latencyMs: 60,
+      base: 10,
+      light: 'red',
+      score: 40,
+    },
+    {
+      name: 'latency 20× baseline',
+      requests: 10,
+      errorRate: 0,
+      latencyMs: 200,
+      base: 10,
+      light: 'red',
+      score: 0,
+    },
+    {
+      name: 'no baseline yet: latency is not judged',
+      requests: 10,
+      errorRate: 0,
+      latencyMs: 5000,
+      base: undefined,
+      light: 'green',
+      score: 100,
+    },
+  ])('$name', ({ requests, errorRate, latencyMs, base, light, score }) => {
+    expect(redHealth({ requests, errorRate, latencyMs, baselineLatencyMs: base })).toEqual({
+      light,
+      score,
+    });
+  });
+});
