@@ -12,10 +12,36 @@ import type {
   IncidentSeverity,
   IncidentStatus,
 } from '../../../src/contract/index.ts';
-import { INCIDENT_SEVERITIES, INCIDENT_STATUSES } from '../../../src/contract/index.ts';
 import { ApiError, getJson, sendJson, unwrapList } from './client.ts';
 import { errorText } from './hooks.ts';
 import { LiveStream } from './live.ts';
+
+/**
+ * The contract's status and severity lists, restated here: web imports contract types only (a
+ * value import would pull the server's schemas into the bundle). `satisfies` plus the
+ * exhaustiveness check below keep them equal to the contract's unions.
+ */
+export const INCIDENT_STATUSES = [
+  'active',
+  'acknowledged',
+  'resolved',
+] as const satisfies readonly IncidentStatus[];
+/** Least to most severe. */
+export const INCIDENT_SEVERITIES = [
+  'low',
+  'medium',
+  'high',
+  'critical',
+] as const satisfies readonly IncidentSeverity[];
+type Missing<T, L extends readonly unknown[]> = Exclude<T, L[number]>;
+const everyStatus: [Missing<IncidentStatus, typeof INCIDENT_STATUSES>] extends [never]
+  ? true
+  : false = true;
+const everySeverity: [Missing<IncidentSeverity, typeof INCIDENT_SEVERITIES>] extends [never]
+  ? true
+  : false = true;
+void everyStatus;
+void everySeverity;
 
 /** One pushed change; `kind` is opened / updated / resolved / … (display only). */
 export interface IncidentChangeEvent {

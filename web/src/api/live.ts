@@ -78,7 +78,11 @@ export class LiveStream<T> {
     this.#source = source;
     source.addEventListener('open', () => {
       this.#backoffMs = this.#options.minBackoffMs ?? 1_000;
-      this.#options.onOpen?.();
+      if (this.#options.onOpen) {
+        // A change stream is live once open: it may stay quiet for a long time.
+        connection.set(this.#id, 'live');
+        this.#options.onOpen();
+      }
     });
     source.addEventListener(this.#options.event, (ev) => {
       let data: T;

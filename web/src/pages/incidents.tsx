@@ -5,15 +5,14 @@
  * old it is. Live: each change is pushed (`/api/v1/live/incidents`) and the list is fetched again
  * whenever the stream reconnects.
  */
+import type { Incident, IncidentSeverity, IncidentStatus } from '../../../src/contract/index.ts';
+import { useNow } from '../api/hooks.ts';
 import {
   INCIDENT_SEVERITIES,
   INCIDENT_STATUSES,
-  type Incident,
-  type IncidentSeverity,
-  type IncidentStatus,
-} from '../../../src/contract/index.ts';
-import { useNow } from '../api/hooks.ts';
-import { parseIncidentFilters, useLiveIncidents } from '../api/incidents.ts';
+  parseIncidentFilters,
+  useLiveIncidents,
+} from '../api/incidents.ts';
 import { formatClock, formatDay } from '../charts/axis.ts';
 import { SeverityBadge, StatusPill } from '../components/severity-badge.tsx';
 import { formatAge } from '../format.ts';

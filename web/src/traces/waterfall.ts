@@ -7,7 +7,14 @@
  * placed once.
  */
 import type { Span } from '../../../src/contract/index.ts';
-import { spanFailed } from '../../../src/contract/index.ts';
+
+/**
+ * The contract's `spanFailed` (error status or HTTP 5xx), restated: web imports contract types
+ * only, so the server's schemas stay out of the bundle.
+ */
+export function spanFailed(span: Pick<Span, 'status' | 'httpStatus'>): boolean {
+  return span.status === 'error' || (span.httpStatus !== undefined && span.httpStatus >= 500);
+}
 
 export interface WaterfallRow {
   readonly span: Span;
