@@ -72,3 +72,23 @@ export {
   upstreamServices,
   validateShopTopology,
 } from './shop-topology.ts';
+export {
+  createFleetSimulator,
+  DEFAULT_FLEET_PROFILE,
+  type DriveMode,
+  defaultFleetSimulatorOptions,
+  FLEET_ANOMALY_KINDS,
+  FLEET_SIGNALS,
+  type FleetAnomaly,
+  type FleetAnomalyKind,
+  type FleetBaselines,
+  type FleetProfile,
+  type FleetReading,
+  type FleetSignal,
+  FleetSimulator,
+  type FleetSimulatorOptions,
+  parseFleetProfile,
+  type ReadingFault,
+  type SimulatedReading,
+  type VehicleProfile,
+} from './fleet-simulator.ts';
