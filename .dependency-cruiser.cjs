@@ -15,7 +15,7 @@ module.exports = {
         'The domain has no I/O: clocks, randomness and storage come in as arguments, so it is testable with plain values.',
       from: { path: '^src/(contract|analytics|detect|alerting|incidents|simulate)/' },
       to: {
-        path: '^src/(ingest|store|pipeline|notify|server|cli|app)/|^node:|^(fs|path|os|http|net|child_process)$',
+        path: '^src/(ingest|store|pipeline|notify|server|shop|cli|app)/|^node:|^(fs|path|os|http|net|child_process)$',
         dependencyTypesNot: ['type-only'],
       },
     },
@@ -33,6 +33,21 @@ module.exports = {
       comment: 'Simulators produce telemetry from the contract alone, so they can run anywhere.',
       from: { path: '^src/simulate/' },
       to: { path: '^src/(?!simulate/|contract/)' },
+    },
+    {
+      name: 'shop-only-contract',
+      severity: 'error',
+      comment:
+        'The demo shop stands for services outside opsight: it sees the contract (and npm libraries), and talks to opsight over OTLP only.',
+      from: { path: '^src/shop/' },
+      to: { path: '^src/(?!shop/|contract/)' },
+    },
+    {
+      name: 'only-app-starts-the-shop',
+      severity: 'error',
+      comment: 'Only the composition root starts the demo shop; the server sees it as ChaosControl.',
+      from: { path: '^src/(?!app/|shop/)' },
+      to: { path: '^src/shop/' },
     },
     {
       name: 'only-app-composes',

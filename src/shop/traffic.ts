@@ -63,7 +63,7 @@ export function createTrafficPlan(o: TrafficPlanOptions): TrafficPlan {
   }
   const rng = createRng(o.seed);
   const rateAt = (nowMs: number): number => {
-    const dayPhase = ((((nowMs - 8 * 3_600_000) % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
+    const dayPhase = ((((nowMs - 2 * 3_600_000) % DAY_MS) + DAY_MS) % DAY_MS) / DAY_MS;
     const daily = 1 - 0.3 * Math.cos(2 * Math.PI * dayPhase);
     return o.ratePerS * daily * burstFactor(o.seed, nowMs);
   };
