@@ -20,7 +20,7 @@ const MAP_WINDOW_MS = 5 * 60_000;
 const REFRESH_SLOT_MS = 5_000;
 const NODE_W = 168;
 const NODE_H = 62;
-const COL_GAP = 150;
+const COL_GAP = 200;
 const ROW_GAP = 44;
 const PAD = 24;
 
@@ -158,8 +158,12 @@ function MapSvg(props: { readonly map: ServiceMap }): React.JSX.Element {
           const y2 = b.y + NODE_H / 2;
           const mx = (x1 + x2) / 2;
           d = `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`;
-          lx = mx;
-          ly = (y1 + y2) / 2 - 6;
+          // The label sits 70% along the curve, nearer the callee: edges fanning out of one
+          // service are far apart there, so their labels do not collide.
+          const t = 0.7;
+          const u = 1 - t;
+          lx = u * u * u * x1 + 3 * u * u * t * mx + 3 * u * t * t * mx + t * t * t * x2;
+          ly = u * u * u * y1 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y2 - 6;
         } else {
           // A call back to the same or an earlier layer (a cycle): loop under the boxes.
           const x1 = a.x + NODE_W / 2;

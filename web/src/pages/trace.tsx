@@ -105,12 +105,8 @@ export function TracePage(props: { readonly traceId: string }): React.JSX.Elemen
                     }}
                   />
                   <span
-                    className="wf-dur"
-                    style={
-                      left > 70
-                        ? { right: `${100 - left + 0.5}%` }
-                        : { left: `${left + width + 0.5}%` }
-                    }
+                    className={`wf-dur${durationLabelAt(left, width) === 'inside' ? ' wf-dur-inside' : ''}`}
+                    style={durationLabelStyle(left, width)}
                   >
                     {formatMs(r.span.durationMs)}
                   </span>
@@ -123,6 +119,19 @@ export function TracePage(props: { readonly traceId: string }): React.JSX.Elemen
       {chosen ? <SpanDetail span={chosen} traceStartMs={w.startMs} /> : null}
     </main>
   );
+}
+
+/** Where a bar's duration goes: after it, inside its right end, or before it (near the edge). */
+function durationLabelAt(leftPct: number, widthPct: number): 'after' | 'inside' | 'before' {
+  if (leftPct + widthPct <= 88) return 'after';
+  return widthPct > 12 ? 'inside' : 'before';
+}
+
+function durationLabelStyle(leftPct: number, widthPct: number): React.CSSProperties {
+  const at = durationLabelAt(leftPct, widthPct);
+  if (at === 'after') return { left: `${leftPct + widthPct + 0.5}%` };
+  if (at === 'inside') return { right: `${100 - leftPct - widthPct + 0.5}%` };
+  return { right: `${100 - leftPct + 0.5}%` };
 }
 
 function SpanDetail(props: { readonly span: Span; readonly traceStartMs: number }) {
