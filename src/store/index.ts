@@ -19,3 +19,13 @@ export {
   type StoredDocument,
 } from './state/index.ts';
 export type { AppendOptions, AppendResult, Store, StoreStats } from './store.ts';
+export {
+  type EmbeddedTraceStoreOptions,
+  openEmbeddedTraceStore,
+} from './traces/embedded-trace-store.ts';
+export {
+  DEFAULT_TRACE_SEARCH_LIMIT,
+  type TraceStore,
+  type TraceStoreLogger,
+  type TraceStoreStats,
+} from './traces/trace-store.ts';
