@@ -13,12 +13,14 @@
  * byte for byte, and memory is bounded by a small cache of recent seconds.
  */
 import {
+  type AttributeValue,
   normal,
   OpsError,
   type Rng,
   type Span,
   type SpanAttributes,
   type SpanEvent,
+  type SpanKind,
 } from '../contract/index.ts';
 import { rngAt } from './seed.ts';
 import {
@@ -337,37 +339,19 @@ class ShopSimulatorImpl implements ShopSimulator {
       if (f.kind === 'delay') selfMs += f.value;
     }
     const spans = ctx.spans;
-    const method = endpoint.method;
-    const base: SpanAttributes = {
-      'service.name': service,
-      'http.request.method': method,
-      'http.route': endpoint.route,
-      'url.path': endpoint.route,
-      'server.address': service,
-      'server.port': PORT,
-    };
     if (shed) {
       const endMs = us(startMs + Math.min(selfMs, 1 + rng.next()));
       const message = `${service} is overloaded: request shed`;
       spans.push(
-        serverSpan(
-          ctx.traceId,
-          spanId,
-          parentSpanId,
-          service,
-          endpoint,
-          startMs,
-          endMs,
-          base,
-          503,
-          [exception(endMs, 'OverloadedError', message)],
-        ),
+        serverSpan(ctx.traceId, spanId, parentSpanId, service, endpoint, startMs, endMs, 503, [
+          exception(endMs, 'OverloadedError', message),
+        ]),
       );
       return { kind: 'served', endMs, httpStatus: 503, errorMessage: message };
     }
     const preShare = 0.3 + 0.4 * rng.next();
     let cursorMs = us(startMs + selfMs * preShare);
-    let failure: { message: string; type: string } | undefined;
+    let failure: Failure | undefined;
     for (const c of endpoint.calls) {
       if (c.probability < 1 && rng.next() >= c.probability) continue;
       const result = this.#call(ctx, service, spanId, c, cursorMs);
@@ -382,11 +366,16 @@ class ShopSimulatorImpl implements ShopSimulator {
       let errorShare = endpoint.errorRate;
       for (const f of faults) if (f.kind === 'error') errorShare = Math.max(errorShare, f.value);
       if (errorShare > 0 && rng.next() < errorShare) {
-        failure = { type: 'InternalError', message: `${service} ${endpoint.route} failed` };
+        failure = {
+          type: 'InternalError',
+          message: `${service} ${endpoint.route} failed`,
+          httpStatus: 500,
+        };
       }
     }
-    const httpStatus = failure === undefined ? 200 : 500;
-    const events = failure === undefined ? [] : [exception(endMs, failure.type, failure.message)];
+    const httpStatus = failure === undefined ? 200 : failure.httpStatus;
+    const events =
+      failure === undefined ? undefined : [exception(endMs, failure.type, failure.message)];
     spans.push(
       serverSpan(
         ctx.traceId,
@@ -396,7 +385,6 @@ class ShopSimulatorImpl implements ShopSimulator {
         endpoint,
         startMs,
         endMs,
-        base,
         httpStatus,
         events,
       ),
@@ -413,7 +401,7 @@ class ShopSimulatorImpl implements ShopSimulator {
     parentSpanId: string,
     c: ShopCall,
     startMs: number,
-  ): { endMs: number; failure?: { message: string; type: string } } {
+  ): { endMs: number; failure?: Failure } {
     const o = this.options;
     const rng = ctx.rng;
     const spanId = hex(rng, 2);
@@ -422,29 +410,22 @@ class ShopSimulatorImpl implements ShopSimulator {
     const netBack = this.#network(rng);
     const outcome = this.#serve(ctx, c.service, callee, us(startMs + netOut), spanId);
     const deadlineMs = us(startMs + o.clientTimeoutMs);
-    const attributes: Record<string, string | number> = {
-      'service.name': caller,
-      'http.request.method': callee.method,
-      'url.full': `http://${c.service}:${PORT}${c.endpoint}`,
-      'url.path': c.endpoint,
-      'server.address': c.service,
-      'server.port': PORT,
-      'peer.service': c.service,
-    };
     let endMs: number;
     let httpStatus: number | undefined;
-    let failure: { message: string; type: string } | undefined;
+    let failure: Failure | undefined;
     if (outcome.kind === 'refused') {
       endMs = us(startMs + CONNECT_REFUSED_MS * (0.5 + rng.next()));
       failure = {
         type: 'ConnectionRefusedError',
         message: `connect ECONNREFUSED ${c.service}:${PORT}`,
+        httpStatus: 502,
       };
     } else if (outcome.kind === 'hung' || outcome.endMs + netBack > deadlineMs) {
       endMs = deadlineMs;
       failure = {
         type: 'TimeoutError',
         message: `${c.service} ${c.endpoint}: no answer within ${o.clientTimeoutMs} ms`,
+        httpStatus: 504,
       };
     } else {
       endMs = us(outcome.endMs + netBack);
@@ -453,35 +434,44 @@ class ShopSimulatorImpl implements ShopSimulator {
         failure = {
           type: 'UpstreamError',
           message: `${c.service} ${c.endpoint} answered ${httpStatus}`,
+          httpStatus: 500,
         };
       }
     }
-    if (httpStatus !== undefined) attributes['http.response.status_code'] = httpStatus;
-    const failed = failure !== undefined;
-    ctx.spans.push({
-      traceId: ctx.traceId,
-      spanId,
-      parentSpanId,
-      service: caller,
-      name: `${callee.method} ${c.endpoint}`,
-      kind: 'client',
-      endpoint: c.endpoint,
-      startMs,
-      durationMs: us(endMs - startMs),
-      status: failed ? 'error' : 'unset',
-      ...(httpStatus === undefined ? {} : { httpStatus }),
-      ...(failure === undefined ? {} : { errorMessage: failure.message }),
-      attributes,
-      ...(failure === undefined
-        ? {}
-        : { events: [exception(endMs, failure.type, failure.message)] }),
-    });
+    ctx.spans.push(
+      makeSpan(
+        ctx.traceId,
+        spanId,
+        parentSpanId,
+        caller,
+        `${callee.method} ${c.endpoint}`,
+        'client',
+        c.endpoint,
+        startMs,
+        endMs,
+        httpStatus,
+        failure?.message,
+        clientAttributes(caller, c, callee, httpStatus),
+        failure === undefined ? undefined : [exception(endMs, failure.type, failure.message)],
+      ),
+    );
     return failure === undefined ? { endMs } : { endMs, failure };
   }
 
   #network(rng: Rng): number {
     return this.options.networkMs * Math.exp(clamp(normal(rng), -CAP_SIGMAS, CAP_SIGMAS) * 0.3);
   }
+}
+
+/**
+ * Why a request failed, and what its server answers: 500 for its own error or a failed
+ * dependency, 502 when a dependency refused the connection, 504 when one timed out (what a
+ * service in front of another answers by convention, RFC 9110 15.6.3 and 15.6.5).
+ */
+interface Failure {
+  readonly type: string;
+  readonly message: string;
+  readonly httpStatus: number;
 }
 
 interface TraceContext {
@@ -498,28 +488,124 @@ function serverSpan(
   endpoint: ShopEndpoint,
   startMs: number,
   endMs: number,
-  base: SpanAttributes,
   httpStatus: number,
-  events: readonly SpanEvent[],
+  events: readonly SpanEvent[] | undefined,
 ): Span {
-  const failed = httpStatus >= 500;
-  const message = events[0]?.attributes['exception.message'];
-  return {
+  const attributes = serverAttributes(service, endpoint, httpStatus);
+  const message = events?.[0]?.attributes['exception.message'];
+  return makeSpan(
     traceId,
     spanId,
-    ...(parentSpanId === undefined ? {} : { parentSpanId }),
+    parentSpanId,
     service,
-    name: `${endpoint.method} ${endpoint.route}`,
-    kind: 'server',
-    endpoint: endpoint.route,
+    `${endpoint.method} ${endpoint.route}`,
+    'server',
+    endpoint.route,
     startMs,
-    durationMs: us(endMs - startMs),
-    status: failed ? 'error' : 'unset',
+    endMs,
     httpStatus,
-    ...(typeof message === 'string' ? { errorMessage: message } : {}),
-    attributes: { ...base, 'http.response.status_code': httpStatus },
-    ...(events.length === 0 ? {} : { events }),
-  };
+    typeof message === 'string' ? message : undefined,
+    attributes,
+    events,
+  );
+}
+
+/**
+ * Attribute sets are shared between spans (they are readonly): a few per endpoint and status
+ * instead of one per span, which keeps a long run's memory and GC time down.
+ */
+const SERVER_ATTRIBUTES = new WeakMap<ShopEndpoint, Map<number, SpanAttributes>>();
+const CLIENT_ATTRIBUTES = new WeakMap<ShopCall, Map<string, SpanAttributes>>();
+
+function serverAttributes(service: string, e: ShopEndpoint, httpStatus: number): SpanAttributes {
+  let byStatus = SERVER_ATTRIBUTES.get(e);
+  if (byStatus === undefined) {
+    byStatus = new Map();
+    SERVER_ATTRIBUTES.set(e, byStatus);
+  }
+  let a = byStatus.get(httpStatus);
+  if (a === undefined) {
+    a = Object.freeze({
+      'service.name': service,
+      'http.request.method': e.method,
+      'http.route': e.route,
+      'url.path': e.route,
+      'server.address': service,
+      'server.port': PORT,
+      'http.response.status_code': httpStatus,
+    });
+    byStatus.set(httpStatus, a);
+  }
+  return a;
+}
+
+function clientAttributes(
+  caller: string,
+  c: ShopCall,
+  callee: ShopEndpoint,
+  httpStatus: number | undefined,
+): SpanAttributes {
+  let byKey = CLIENT_ATTRIBUTES.get(c);
+  if (byKey === undefined) {
+    byKey = new Map();
+    CLIENT_ATTRIBUTES.set(c, byKey);
+  }
+  // A call object may be shared by several callers' endpoints only within one service.
+  const key = `${caller} ${httpStatus ?? '-'}`;
+  let a = byKey.get(key);
+  if (a === undefined) {
+    const attrs: Record<string, AttributeValue> = {
+      'service.name': caller,
+      'http.request.method': callee.method,
+      'url.full': `http://${c.service}:${PORT}${c.endpoint}`,
+      'url.path': c.endpoint,
+      'server.address': c.service,
+      'server.port': PORT,
+      'peer.service': c.service,
+    };
+    if (httpStatus !== undefined) attrs['http.response.status_code'] = httpStatus;
+    a = Object.freeze(attrs);
+    byKey.set(key, a);
+  }
+  return a;
+}
+
+/**
+ * One span, its fields always in the same order and optional ones left out when absent. Built by
+ * assignment rather than conditional spreads: this is the hot path (a few hundred thousand
+ * spans per simulated minute at high rates) and it keeps every span the same object shape.
+ */
+function makeSpan(
+  traceId: string,
+  spanId: string,
+  parentSpanId: string | undefined,
+  service: string,
+  name: string,
+  kind: SpanKind,
+  endpoint: string,
+  startMs: number,
+  endMs: number,
+  httpStatus: number | undefined,
+  errorMessage: string | undefined,
+  attributes: SpanAttributes,
+  events: readonly SpanEvent[] | undefined,
+): Span {
+  const s: { -readonly [K in keyof Span]?: Span[K] } = {};
+  s.traceId = traceId;
+  s.spanId = spanId;
+  if (parentSpanId !== undefined) s.parentSpanId = parentSpanId;
+  s.service = service;
+  s.name = name;
+  s.kind = kind;
+  s.endpoint = endpoint;
+  s.startMs = startMs;
+  s.durationMs = us(endMs - startMs);
+  s.status = errorMessage !== undefined || (httpStatus ?? 0) >= 500 ? 'error' : 'unset';
+  if (httpStatus !== undefined) s.httpStatus = httpStatus;
+  if (errorMessage !== undefined) s.errorMessage = errorMessage;
+  s.attributes = attributes;
+  if (events !== undefined) s.events = events;
+  return s as Span;
 }
 
 function exception(timeMs: number, type: string, message: string): SpanEvent {
@@ -543,13 +629,20 @@ function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));
 }
 
+const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** `words` 32-bit words of lower-case hex from `rng` (4 → a trace id, 2 → a span id). */
 function hex(rng: Rng, words: number): string {
   let s = '';
   for (let i = 0; i < words; i++) {
     // A word of zero would be legal; an all-zero id is not (W3C), so the top word avoids it.
-    const w = Math.floor(rng.next() * 4_294_967_296) >>> 0;
-    s += (i === 0 ? w || 1 : w).toString(16).padStart(8, '0');
+    let w = Math.floor(rng.next() * 4_294_967_296) >>> 0;
+    if (i === 0 && w === 0) w = 1;
+    s +=
+      HEX_BYTE[w >>> 24]! +
+      HEX_BYTE[(w >>> 16) & 255]! +
+      HEX_BYTE[(w >>> 8) & 255]! +
+      HEX_BYTE[w & 255]!;
   }
   return s;
 }
