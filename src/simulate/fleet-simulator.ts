@@ -188,7 +188,7 @@ interface VehicleState {
   readonly coolantDriftPerHour: number;
   readonly vibrationDriftPerHour: number;
   elapsedS: number;
-  stuck?: { field: FleetSignal; value: number; leftS: number };
+  stuck: { field: FleetSignal; value: number; leftS: number } | undefined;
 }
 
 /** How a damaged reading is damaged (ground truth for the validation tests). */
@@ -254,6 +254,7 @@ export class FleetSimulator {
         coolantDriftPerHour: wear > 0.8 ? 1.5 + 3 * rng.next() : 0.05 * rng.next(),
         vibrationDriftPerHour: wear > 0.85 ? 0.04 + 0.08 * rng.next() : 0.002 * rng.next(),
         elapsedS: 0,
+        stuck: undefined,
       });
     }
   }
