@@ -83,9 +83,21 @@ export {
   type TraceWindow,
 } from './incident-runtime.ts';
 export { burnSeries, SliCache } from './slo-buckets.ts';
+export { type SpanListener, TraceIngest, type TraceIngestLogger } from './trace-ingest.ts';
 export {
   defaultPipelineHealthRuntimeOptions,
   type PipelineHealthListener,
   PipelineHealthRuntime,
   type PipelineHealthRuntimeOptions,
 } from './pipeline-health-runtime.ts';
+// The incident runtime's TraceWindow is the narrower view it reads; this one adds `closed`.
+export {
+  defaultTraceAnalyticsOptions,
+  type RecentSpanFilter,
+  TraceAnalytics,
+  type TraceAnalyticsDeps,
+  type TraceAnalyticsLogger,
+  type TraceAnalyticsOptions,
+  type TraceAnalyticsStats,
+  type TraceWindow as TraceAnalyticsWindow,
+} from './trace-analytics.ts';
