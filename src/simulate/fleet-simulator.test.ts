@@ -110,9 +110,12 @@ describe('fleet emulator', () => {
     expect(
       Math.max(...during.map((r) => (r.reading as FleetReading).vibration_score)),
     ).toBeGreaterThan(normalMax * 1.8);
-    expect(Math.min(...during.map((r) => (r.reading as FleetReading).speed_mph))).toBeGreaterThan(
-      100,
-    );
+    const speeds = during.map((r) => (r.reading as FleetReading).speed_mph);
+    expect(speeds[speeds.length - 1]).toBeGreaterThan(100); // within 5 s
+    for (let i = 1; i < speeds.length; i++) {
+      // Fast, but a jump a sensor can report (validation flags faster ones as impossible).
+      expect((speeds[i] as number) - (speeds[i - 1] as number)).toBeLessThan(25);
+    }
     const after = fleet
       .runUntil(fleet.nowMs + 30_000)
       .filter((r) => r.reading.vehicle_id === 'truck-02');

@@ -390,8 +390,12 @@ export class FleetSimulator {
     }
     const speedy = this.#active(v, t, 'speed_anomaly');
     if (speedy !== undefined) {
-      speed = 112 + 10 * r.next();
-      rpm = Math.max(rpm, 3900 + 300 * r.next());
+      // A runaway climb to ~115 mph over 4 s: fast, but within what a sensor can report
+      // (validation flags faster jumps as impossible).
+      const s = (t - speedy.startMs) / 1000;
+      const share = Math.min(1, (s + 1) / 4);
+      speed = v.speed + share * (114 + 4 * r.next() - v.speed);
+      rpm = Math.max(rpm, v.rpm + share * (3900 + 300 * r.next() - v.rpm));
     }
 
     const reading: FleetReading = {
