@@ -55,6 +55,7 @@ export const errorCodes = {
   // Server lifecycle
   NOT_READY: { status: 503, title: 'The server is starting or shutting down' },
   LIVE_TOO_MANY_STREAMS: { status: 503, title: 'The server has too many live streams open' },
+  CHAOS_UNAVAILABLE: { status: 503, title: 'No demo shop is running in this server' },
 
   // Alerting definitions (rules, SLOs, silences, inhibition rules) sent through the API
   ALERTING_INVALID_DEFINITION: {

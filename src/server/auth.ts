@@ -1,7 +1,8 @@
 /**
  * @module
  * API-key check. With keys configured, every /api route and the Influx `/write` route needs
- * `Authorization: Bearer <key>` or `X-API-Key: <key>`. Exceptions, each for a reason:
+ * `Authorization: Bearer <key>` or `X-API-Key: <key>` (so do the demo shop's /simulate/* chaos
+ * routes). Exceptions, each for a reason:
  * - /api/docs and /api/openapi.json describe the API and hold no data; browsers open them
  *   without a way to add headers.
  * - /api/v1/live/* also accept `?api_key=<key>`, because the browser's EventSource cannot send
@@ -26,6 +27,8 @@ export function needsKey(path: string): boolean {
   if (path === '/api/openapi.json' || path === '/api/docs' || path.startsWith('/api/docs/')) {
     return false;
   }
+  // /simulate/* injects faults into the demo shop: an admin action like any API write.
+  if (path.startsWith('/simulate/')) return true;
   return path === '/api' || path.startsWith('/api/') || path === '/write';
 }
 

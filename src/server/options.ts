@@ -10,7 +10,7 @@ import {
   type HealthOptions,
   type KpiOptions,
 } from '../analytics/index.ts';
-import type { Clock } from '../contract/index.ts';
+import type { ChaosControl, Clock } from '../contract/index.ts';
 import { defaultIngestLimits, type IngestLimits } from '../ingest/index.ts';
 import type { AlertingRuntime, Bus, DetectionRuntime } from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
@@ -25,6 +25,8 @@ export interface ServerDeps {
   readonly detection?: DetectionRuntime;
   /** The alerting runtime: enables the alerting, SLO and health routes and health-score lights. */
   readonly alerting?: AlertingRuntime;
+  /** The demo shop's fault injection; without it the /simulate/* routes answer 503. */
+  readonly chaos?: ChaosControl;
 }
 
 /** Ingest limits without `nowMs`: the server stamps each request with `clock.nowMs()`. */

@@ -14,6 +14,7 @@ import { installErrorBoundary, sendProblem } from './error-boundary.ts';
 import { defaultServerOptions, type ServerDeps, type ServerOptions } from './options.ts';
 import { registerAlertingRoutes } from './routes-alerting.ts';
 import { registerAnomalyRoutes } from './routes-anomalies.ts';
+import { registerChaosRoutes } from './routes-chaos.ts';
 import { registerIngestRoutes } from './routes-ingest.ts';
 import { registerLiveRoutes } from './routes-live.ts';
 import { registerQueryRoutes } from './routes-query.ts';
@@ -81,6 +82,7 @@ export async function createServer(
         { name: 'meta', description: 'Schemas and probes' },
         { name: 'alerting', description: 'Alerts, rules, silences, notification deliveries' },
         { name: 'slo', description: 'SLOs, burn rates and health scores' },
+        { name: 'chaos', description: 'Fault injection into the demo shop (/simulate/*)' },
       ],
       components: {
         securitySchemes: {
@@ -133,6 +135,7 @@ export async function createServer(
   if (deps.alerting !== undefined) registerAlertingRoutes(app, ctx, deps.alerting);
   if (deps.alerting !== undefined) registerSloRoutes(app, ctx, deps.alerting);
   registerAnomalyRoutes(app, ctx);
+  registerChaosRoutes(app, deps.chaos);
 
   await app.ready();
   return app;
