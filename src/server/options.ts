@@ -12,7 +12,14 @@ import {
 } from '../analytics/index.ts';
 import type { ChaosControl, Clock } from '../contract/index.ts';
 import { defaultIngestLimits, type IngestLimits } from '../ingest/index.ts';
-import type { AlertingRuntime, Bus, DetectionRuntime } from '../pipeline/index.ts';
+import type {
+  AlertingRuntime,
+  Bus,
+  DetectionRuntime,
+  IncidentRuntime,
+  TraceAnalytics,
+  TraceIngest,
+} from '../pipeline/index.ts';
 import type { Store } from '../store/index.ts';
 
 export interface ServerDeps {
@@ -27,6 +34,12 @@ export interface ServerDeps {
   readonly alerting?: AlertingRuntime;
   /** The demo shop's fault injection; without it the /simulate/* routes answer 503. */
   readonly chaos?: ChaosControl;
+  /** The incident runtime: enables the incident routes (/api/v1/incidents, /aiops/*). */
+  readonly incidents?: IncidentRuntime;
+  /** RED metrics and the service map from spans; without it those routes answer 503. */
+  readonly traceAnalytics?: TraceAnalytics;
+  /** Span ingest and the trace store: enables POST /v1/traces and /api/v1/traces. */
+  readonly traces?: TraceIngest;
 }
 
 /** Ingest limits without `nowMs`: the server stamps each request with `clock.nowMs()`. */

@@ -15,10 +15,13 @@ import { defaultServerOptions, type ServerDeps, type ServerOptions } from './opt
 import { registerAlertingRoutes } from './routes-alerting.ts';
 import { registerAnomalyRoutes } from './routes-anomalies.ts';
 import { registerChaosRoutes } from './routes-chaos.ts';
+import { registerIncidentRoutes } from './routes-incidents.ts';
 import { registerIngestRoutes } from './routes-ingest.ts';
 import { registerLiveRoutes } from './routes-live.ts';
 import { registerQueryRoutes } from './routes-query.ts';
+import { registerServiceMapRoutes } from './routes-service-map.ts';
 import { registerSloRoutes } from './routes-slo.ts';
+import { registerTraceRoutes } from './routes-traces.ts';
 import { registerWebRoot } from './web-root.ts';
 
 /**
@@ -83,6 +86,9 @@ export async function createServer(
         { name: 'alerting', description: 'Alerts, rules, silences, notification deliveries' },
         { name: 'slo', description: 'SLOs, burn rates and health scores' },
         { name: 'chaos', description: 'Fault injection into the demo shop (/simulate/*)' },
+        { name: 'incidents', description: 'Incidents, root cause, lifecycle' },
+        { name: 'aiops', description: 'The original AIOps API (snake_case, ISO 8601)' },
+        { name: 'traces', description: 'RED metrics per endpoint and the service map from spans' },
       ],
       components: {
         securitySchemes: {
@@ -133,9 +139,12 @@ export async function createServer(
   registerQueryRoutes(app, ctx);
   registerLiveRoutes(app, ctx);
   if (deps.alerting !== undefined) registerAlertingRoutes(app, ctx, deps.alerting);
+  if (deps.incidents !== undefined) registerIncidentRoutes(app, ctx, deps.incidents);
   if (deps.alerting !== undefined) registerSloRoutes(app, ctx, deps.alerting);
   registerAnomalyRoutes(app, ctx);
   registerChaosRoutes(app, deps.chaos);
+  registerServiceMapRoutes(app, ctx);
+  if (deps.traces !== undefined) registerTraceRoutes(app, ctx, deps.traces);
 
   await app.ready();
   return app;
