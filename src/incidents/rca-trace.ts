@@ -70,14 +70,12 @@ export interface TraceAnalysis {
   readonly slowTraces: number;
   /** Units where at least one faulty trace originates, by key. */
   readonly origins: ReadonlyMap<string, UnitOrigins>;
-  /**
-   * Per unit key, the faulty traces passing through it and the services on those traces' paths
-   * (for impact); per trace, the unit keys it touches (for counting affected traces).
-   */
+  /** Per origin unit key, the services on the paths of the faulty traces originating there. */
   readonly faultyServicesByOrigin: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per origin unit key, the unit keys on the paths of the faulty traces originating there. */
   readonly faultyUnitsByOrigin: ReadonlyMap<string, ReadonlySet<string>>;
-  readonly unitKeysByTrace: readonly (readonly string[])[];
+  /** Distinct traces with a span in one of these units (server side or as the callee of a call). */
+  countTracesTouching(unitKeys: ReadonlySet<string>): number;
   /** Unit key → its unit, for every unit seen. */
   readonly units: ReadonlyMap<string, UnitRef>;
 }
@@ -135,13 +133,27 @@ export function analyzeTraces(
   options: TraceRcaOptions,
 ): TraceAnalysis {
   // Index spans by trace once, then visit traces in id order so the output is order-free.
+  // Spans usually arrive grouped by trace: reuse the last list while the id repeats.
   const byTrace = new Map<string, Span[]>();
+  let lastId: string | undefined;
+  let lastList: Span[] = [];
   for (const s of spans) {
-    const list = byTrace.get(s.traceId);
-    if (list === undefined) byTrace.set(s.traceId, [s]);
-    else list.push(s);
+    if (s.traceId === lastId) {
+      lastList.push(s);
+      continue;
+    }
+    let list = byTrace.get(s.traceId);
+    if (list === undefined) {
+      list = [];
+      byTrace.set(s.traceId, list);
+    }
+    list.push(s);
+    lastId = s.traceId;
+    lastList = list;
   }
-  const traceIds = [...byTrace.keys()].sort();
+  const traceLists = [...byTrace.entries()].sort((a, b) =>
+    a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
+  );
 
   // A client span's callee when no server span answers it: the only map edge of its service.
   const outEdges = new Map<string, string[]>();
@@ -151,12 +163,20 @@ export function analyzeTraces(
     else list.push(e.to);
   }
 
+  // Units interned by service then endpoint (no key string built per span).
   const units = new Map<string, UnitRef>();
+  const unitsByService = new Map<string, Map<string, UnitRef>>();
   const unitOf = (service: string, endpoint: string): UnitRef => {
-    const key = unitKey(service, endpoint);
-    let u = units.get(key);
+    let byEndpoint = unitsByService.get(service);
+    if (byEndpoint === undefined) {
+      byEndpoint = new Map();
+      unitsByService.set(service, byEndpoint);
+    }
+    let u = byEndpoint.get(endpoint);
     if (u === undefined) {
+      const key = unitKey(service, endpoint);
       u = { key, service, endpoint };
+      byEndpoint.set(endpoint, u);
       units.set(key, u);
     }
     return u;
@@ -171,57 +191,102 @@ export function analyzeTraces(
   /** For orphan (virtual) instances: the calling service and the call's duration; else ''. */
   const instCaller: string[] = [];
   const instOrphanMs: number[] = [];
+  const newInst = (
+    unit: UnitRef,
+    d: number,
+    parentInst: number,
+    startMs: number,
+    caller = '',
+    orphanMs = 0,
+  ): number => {
+    instUnit.push(unit);
+    instSelfMs.push(0);
+    instDepth.push(d);
+    instParent.push(parentInst);
+    instStartMs.push(startMs);
+    instCaller.push(caller);
+    instOrphanMs.push(orphanMs);
+    return instUnit.length - 1;
+  };
+
+  // Per-trace scratch, grown to the largest trace and reused (no allocation per trace).
+  let cap = 0;
+  let parent = new Int32Array(0);
+  let depth = new Int32Array(0);
+  let inst = new Int32Array(0);
+  let visited = new Uint8Array(0);
+  let failedBelow = new Uint8Array(0);
+  /** Children in CSR form: the children of i are childList[childStart[i] .. childStart[i + 1]). */
+  let childStart = new Int32Array(1);
+  let childFill = new Int32Array(0);
+  let childList = new Int32Array(0);
+  const grow = (n: number): void => {
+    if (n <= cap) return;
+    cap = Math.max(n, cap * 2, 64);
+    parent = new Int32Array(cap);
+    depth = new Int32Array(cap);
+    inst = new Int32Array(cap);
+    visited = new Uint8Array(cap);
+    failedBelow = new Uint8Array(cap);
+    childStart = new Int32Array(cap + 1);
+    childFill = new Int32Array(cap);
+    childList = new Int32Array(cap);
+  };
+  const order: number[] = [];
+  const stack: number[] = [];
+  const belowMessages: (string[] | undefined)[] = [];
+  let indexById = new Map<string, number>();
+  /** Up to this many spans, a parent is found by a linear scan (cheaper than a Map). */
+  const SMALL_TRACE = 24;
 
   const records: TraceRecord[] = [];
-  const unitKeysByTrace: string[][] = [];
 
-  for (const traceId of traceIds) {
-    const list = byTrace.get(traceId)!.sort(compareSpans);
+  for (const [traceId, list] of traceLists) {
+    if (list.length > 1) list.sort(compareSpans);
     const n = list.length;
-    const indexById = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
+    grow(n);
+    const small = n <= SMALL_TRACE;
+    if (!small) {
+      indexById = new Map();
       // A duplicate span id keeps its first (earliest) copy.
-      if (!indexById.has(list[i]!.spanId)) indexById.set(list[i]!.spanId, i);
-    }
-    const parent = new Int32Array(n).fill(-1);
-    const children: number[][] = Array.from({ length: n }, () => []);
-    const roots: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const p = list[i]!.parentSpanId;
-      const pi = p === undefined ? undefined : indexById.get(p);
-      if (pi === undefined || pi === i || indexById.get(list[i]!.spanId) !== i) {
-        roots.push(i);
-      } else {
-        parent[i] = pi;
-        children[pi]!.push(i);
+      for (let i = 0; i < n; i++) {
+        if (!indexById.has(list[i]!.spanId)) indexById.set(list[i]!.spanId, i);
       }
     }
-
-    // Pass 1, preorder: depth and instance of every span; self time into its instance.
-    const depth = new Int32Array(n);
-    const inst = new Int32Array(n).fill(-1);
-    const visited = new Uint8Array(n);
-    const order: number[] = [];
-    const stack: number[] = [];
-    for (let r = roots.length - 1; r >= 0; r--) stack.push(roots[r]!);
-    const instFrom = instUnit.length;
-    const newInst = (
-      unit: UnitRef,
-      d: number,
-      parentInst: number,
-      startMs: number,
-      caller = '',
-      orphanMs = 0,
-    ): number => {
-      instUnit.push(unit);
-      instSelfMs.push(0);
-      instDepth.push(d);
-      instParent.push(parentInst);
-      instStartMs.push(startMs);
-      instCaller.push(caller);
-      instOrphanMs.push(orphanMs);
-      return instUnit.length - 1;
+    const firstIndex = (id: string): number => {
+      if (!small) return indexById.get(id) ?? -1;
+      for (let j = 0; j < n; j++) if (list[j]!.spanId === id) return j;
+      return -1;
     };
+    let anyFailed = false;
+    childStart.fill(0, 0, n + 1);
+    for (let i = 0; i < n; i++) {
+      const s = list[i]!;
+      if (isFailed(s)) anyFailed = true;
+      const p = s.parentSpanId;
+      const pi = p === undefined ? -1 : firstIndex(p);
+      parent[i] = pi < 0 || pi === i || firstIndex(s.spanId) !== i ? -1 : pi;
+      if (parent[i]! >= 0) childStart[parent[i]! + 1]!++;
+      depth[i] = 0;
+      inst[i] = -1;
+      visited[i] = 0;
+      failedBelow[i] = 0;
+    }
+    for (let i = 0; i < n; i++) {
+      childStart[i + 1]! += childStart[i]!;
+      childFill[i] = childStart[i]!;
+    }
+    // Filled in index order, so each span's children are in start order.
+    for (let i = 0; i < n; i++) {
+      const p = parent[i]!;
+      if (p >= 0) childList[childFill[p]!++] = i;
+    }
+
+    // Pass 1, preorder: depth and instance of every span.
+    order.length = 0;
+    stack.length = 0;
+    for (let r = n - 1; r >= 0; r--) if (parent[r] === -1) stack.push(r);
+    const instFrom = instUnit.length;
     while (stack.length > 0) {
       const i = stack.pop()!;
       if (visited[i] === 1) continue;
@@ -231,16 +296,17 @@ export function analyzeTraces(
       const p = parent[i]!;
       depth[i] = p < 0 ? 0 : depth[p]! + 1;
       const parentInst = p < 0 ? -1 : inst[p]!;
+      const c0 = childStart[i]!;
+      const c1 = childStart[i + 1]!;
       if (inst[i]! < 0) {
         if (p < 0 || s.kind === 'server' || s.kind === 'consumer') {
           inst[i] = newInst(unitOf(s.service, s.endpoint), depth[i]!, parentInst, s.startMs);
         } else if (s.kind === 'client') {
-          const kids = children[i]!;
           let callee = -1;
-          for (const k of kids) {
-            const ks = list[k]!.kind;
+          for (let c = c0; c < c1; c++) {
+            const ks = list[childList[c]!]!.kind;
             if (ks === 'server' || ks === 'consumer') {
-              callee = k;
+              callee = childList[c]!;
               break;
             }
           }
@@ -277,8 +343,7 @@ export function analyzeTraces(
           inst[i] = parentInst;
         }
       }
-      const kids = children[i]!;
-      for (let k = kids.length - 1; k >= 0; k--) stack.push(kids[k]!);
+      for (let c = c1 - 1; c >= c0; c--) stack.push(childList[c]!);
     }
 
     // Self time: duration minus the union of the children's intervals, clipped to the span.
@@ -288,12 +353,12 @@ export function analyzeTraces(
       let covered = 0;
       let curFrom = Number.NaN;
       let curTo = Number.NaN;
-      for (const k of children[i]!) {
-        const c = list[k]!;
-        const from = Math.max(c.startMs, s.startMs);
-        const to = Math.min(c.startMs + c.durationMs, end);
+      for (let c = childStart[i]!; c < childStart[i + 1]!; c++) {
+        const ch = list[childList[c]!]!;
+        const from = Math.max(ch.startMs, s.startMs);
+        const to = Math.min(ch.startMs + ch.durationMs, end);
         if (to <= from) continue;
-        // Children are in start order (the trace list is sorted and pushed in order).
+        // Children are in start order, so one sweep merges overlapping intervals.
         if (Number.isNaN(curFrom) || from > curTo) {
           if (!Number.isNaN(curFrom)) covered += curTo - curFrom;
           curFrom = from;
@@ -317,49 +382,50 @@ export function analyzeTraces(
     // Errors, postorder: a failed span is explained when a failed descendant carries its message.
     let failed = false;
     let errorSpan = -1;
-    const failedBelow = new Uint8Array(n);
-    /** Messages of the nearest failed descendants, per span (only built where needed). */
-    const belowMessages: (string[] | undefined)[] = new Array(n);
-    for (let o = order.length - 1; o >= 0; o--) {
-      const i = order[o]!;
-      const s = list[i]!;
-      let below = false;
-      let msgs: string[] | undefined;
-      for (const k of children[i]!) {
-        if (isFailed(list[k]!)) {
-          below = true;
-          const m = list[k]!.errorMessage;
-          if (m !== undefined) {
-            msgs ??= [];
-            msgs.push(m);
-          }
-        } else if (failedBelow[k] === 1) {
-          below = true;
-          const km = belowMessages[k];
-          if (km !== undefined) {
-            msgs ??= [];
-            msgs.push(...km);
+    if (anyFailed) {
+      belowMessages.length = 0;
+      for (let o = order.length - 1; o >= 0; o--) {
+        const i = order[o]!;
+        const s = list[i]!;
+        let below = false;
+        let msgs: string[] | undefined;
+        for (let c = childStart[i]!; c < childStart[i + 1]!; c++) {
+          const k = childList[c]!;
+          if (isFailed(list[k]!)) {
+            below = true;
+            const m = list[k]!.errorMessage;
+            if (m !== undefined) {
+              msgs ??= [];
+              msgs.push(m);
+            }
+          } else if (failedBelow[k] === 1) {
+            below = true;
+            const km = belowMessages[k];
+            if (km !== undefined) {
+              msgs ??= [];
+              msgs.push(...km);
+            }
           }
         }
+        if (below) failedBelow[i] = 1;
+        belowMessages[i] = msgs;
+        if (!isFailed(s)) continue;
+        failed = true;
+        const own = s.errorMessage;
+        const originates =
+          !below ||
+          (own !== undefined &&
+            (msgs?.every((m) => m !== own && !own.includes(m) && !m.includes(own)) ?? false));
+        if (!originates) continue;
+        if (errorSpan < 0) {
+          errorSpan = i;
+          continue;
+        }
+        // Deepest wins; then the earliest start, then the span id (the list order).
+        const di = depthOf(i);
+        const de = depthOf(errorSpan);
+        if (di > de || (di === de && i < errorSpan)) errorSpan = i;
       }
-      if (below) failedBelow[i] = 1;
-      belowMessages[i] = msgs;
-      if (!isFailed(s)) continue;
-      failed = true;
-      const own = s.errorMessage;
-      const originates =
-        !below ||
-        (own !== undefined &&
-          (msgs?.every((m) => m !== own && !own.includes(m) && !m.includes(own)) ?? false));
-      if (!originates) continue;
-      if (errorSpan < 0) {
-        errorSpan = i;
-        continue;
-      }
-      // Deepest wins; then the earliest start, then the span id (the list order).
-      const di = depthOf(i);
-      const de = depthOf(errorSpan);
-      if (di > de || (di === de && i < errorSpan)) errorSpan = i;
     }
 
     let errorInst = -1;
@@ -378,11 +444,15 @@ export function analyzeTraces(
         errorKind = 'timeout';
       }
     }
-    const instTo = instUnit.length;
-    const keys = new Set<string>();
-    for (let k = instFrom; k < instTo; k++) keys.add(instUnit[k]!.key);
-    unitKeysByTrace.push([...keys]);
-    records.push({ traceId, failed, instFrom, instTo, errorInst, errorKind, errorStartMs });
+    records.push({
+      traceId,
+      failed,
+      instFrom,
+      instTo: instUnit.length,
+      errorInst,
+      errorKind,
+      errorStartMs,
+    });
   }
 
   // Baseline self time per unit.
@@ -553,7 +623,18 @@ export function analyzeTraces(
     origins,
     faultyServicesByOrigin,
     faultyUnitsByOrigin,
-    unitKeysByTrace,
+    countTracesTouching(unitKeys: ReadonlySet<string>): number {
+      let count = 0;
+      for (const r of records) {
+        for (let k = r.instFrom; k < r.instTo; k++) {
+          if (unitKeys.has(instUnit[k]!.key)) {
+            count++;
+            break;
+          }
+        }
+      }
+      return count;
+    },
     units,
   };
 }

@@ -118,7 +118,9 @@ function resolveOptions(input: RcaOptionsInput | undefined): RcaOptions {
   );
   for (const m of METHODS) check(`weights.${m}`, o.weights[m], o.weights[m] >= 0, 'must be ≥ 0');
   const sum = METHODS.reduce((s, m) => s + o.weights[m], 0);
-  if (!(sum > 0)) bad.push({ field: 'weights', reason: 'at least one weight must be > 0' });
+  if (bad.length === 0 && !(sum > 0)) {
+    bad.push({ field: 'weights', reason: 'at least one weight must be > 0' });
+  }
   for (const f of [
     'latencyFactor',
     'minLatencyExcessMs',
@@ -447,10 +449,7 @@ export function analyzeRootCause(input: RcaInput, options?: RcaOptionsInput): Rc
     requests += s.requestCount;
     failedRequests += s.errorCount;
   }
-  let totalTraces = 0;
-  for (const keys of traces.unitKeysByTrace) {
-    if (keys.some((k) => affectedKeys.has(k))) totalTraces++;
-  }
+  const totalTraces = traces.countTracesTouching(affectedKeys);
   const sample: string[] = [];
   for (const c of out) {
     for (const id of c.evidence.traceIds) {
