@@ -130,3 +130,16 @@ export {
   type StageHealth,
   throughputBlockGood,
 } from './pipeline-health.ts';
+export {
+  type CheckedReading,
+  type CheckResult,
+  defaultFleetQualityOptions,
+  FLEET_FIELD_RULES,
+  FLEET_FIELDS,
+  type FieldRule,
+  type FleetField,
+  FleetQuality,
+  type FleetQualityOptions,
+  type QualityIssue,
+  type QualityRule,
+} from './fleet-quality.ts';
