@@ -18,6 +18,13 @@ export {
   type IncidentInputs,
   type IncidentOptions,
 } from './engine.ts';
+export {
+  analyzeRootCause,
+  defaultRcaOptions,
+  type RcaOptions,
+  type RcaOptionsInput,
+  type RcaWeights,
+} from './rca.ts';
 export type { RcaInput, RcaResult, RootCauseAnalyzer } from './rca-types.ts';
 export {
   defaultSeverityRules,
