@@ -6,13 +6,13 @@
 import type { Span, TraceQuery, TraceSummary } from '../../../src/contract/index.ts';
 import { getJson, unwrapList } from './client.ts';
 
-/** Query string of a trace search; bounds are epoch ms, `min_duration` in ms. */
+/** Query string of a trace search (src/server/routes-traces.ts); bounds and durations in ms. */
 export function traceQueryParams(q: TraceQuery): URLSearchParams {
   const p = new URLSearchParams();
   if (q.service) p.set('service', q.service);
   if (q.operation) p.set('operation', q.operation);
   if (q.status) p.set('status', q.status);
-  if (q.minDurationMs !== undefined) p.set('min_duration', `${q.minDurationMs}ms`);
+  if (q.minDurationMs !== undefined) p.set('minDurationMs', String(q.minDurationMs));
   p.set('from', String(Math.floor(q.fromMs)));
   p.set('to', String(Math.ceil(q.toMs)));
   if (q.limit !== undefined) p.set('limit', String(q.limit));
