@@ -255,6 +255,21 @@ describe('analyzeRootCause', () => {
     expect(r.affectedServices).toEqual(['batch']);
   });
 
+  it('a sampled span set and a map without the root service still find the slow leaf', () => {
+    const all = traces(60, shop({}), shop({ paymentMs: 1_000 }), (i) => i % 3 === 0);
+    // Drop every frontend span and every 7th span: fragments whose parents are missing.
+    const spans = all.filter((s, i) => s.service !== 'frontend' && i % 7 !== 3);
+    const r = analyzeRootCause(
+      input(spans, [signal('checkout', '/checkout', 'latency', T0, 1_100, 140)], serviceMap([])),
+    );
+    expect(r.rootCause).toMatchObject({
+      service: 'payment',
+      endpoint: '/payment',
+      kind: 'latency',
+    });
+    expect(r.candidates[0]!.evidence.path.at(-1)).toBe('payment');
+  });
+
   it('names no root cause and no candidates for an empty input', () => {
     const r = analyzeRootCause({
       fromMs: T0,
