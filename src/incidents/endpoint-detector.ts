@@ -314,7 +314,8 @@ export class EndpointDetector {
     // learn, from windows where the kind being learned did not hold
     const a = e.learned === 0 ? 1 : o.learnAlpha;
     const ew = (old: number, x: number, skip: boolean) => (skip ? old : old + a * (x - old));
-    const quiet = (k: EndpointSignalKind) => kinds[k]?.raised !== true;
+    // (also not from a window that broke the threshold but has not raised it yet)
+    const quiet = (k: EndpointSignalKind) => kinds[k] === undefined;
     const learnable = s.requestCount > 0;
     return {
       service: e.service,

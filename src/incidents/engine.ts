@@ -41,7 +41,7 @@ import {
   type EndpointDetectorOptions,
   type EndpointDetectorState,
 } from './endpoint-detector.ts';
-import type { RootCauseAnalyzer } from './rca-types.ts';
+import type { RcaResult, RootCauseAnalyzer } from './rca-types.ts';
 import {
   defaultSeverityRules,
   type SeverityRule,
@@ -267,10 +267,14 @@ export class IncidentEngine {
         rec.inc.severity = computed;
         escalated = true;
       }
-      const title = incidentTitle(rec.inc.signals, rec.inc.rootCause, rec.inc.affectedServices);
-      if (title !== rec.inc.title) {
-        rec.inc.title = title;
-        t.changed = true;
+      // The title carries numbers: refreshed with the analysis, not on every fold.
+      if (due || t.changed) {
+        this.#absorb(rec);
+        const title = incidentTitle(rec.inc.signals, rec.inc.rootCause, rec.inc.affectedServices);
+        if (title !== rec.inc.title) {
+          rec.inc.title = title;
+          t.changed = true;
+        }
       }
       const kind = t.opened
         ? 'opened'
@@ -631,14 +635,26 @@ export class IncidentEngine {
     const fromMs = inc.firstDetectedMs - this.#o.rcaLookbackMs;
     const toMs = inputs.watermarkMs;
     const list = [...services].sort(byId);
-    const r = this.#analyze({
-      fromMs,
-      toMs,
-      signals: [...inc.signals],
-      spans: inputs.spans(fromMs, toMs, list),
-      map: inputs.map,
-      stats: inputs.stats,
-    });
+    let r: RcaResult;
+    try {
+      r = this.#analyze({
+        fromMs,
+        toMs,
+        signals: [...inc.signals],
+        spans: inputs.spans(fromMs, toMs, list),
+        map: inputs.map,
+        stats: inputs.stats,
+      });
+    } catch (err) {
+      // A failing analysis (or span read) must not stop correlation: the incident keeps its
+      // previous analysis, the timeline says why, and it is retried after rcaIntervalMs.
+      inc.analyzedAtMs = toMs;
+      const note = `root-cause analysis failed: ${err instanceof Error ? err.message : String(err)}`;
+      if (inc.timeline.findLast((t) => t.action === 'note' && t.by === BY)?.note !== note) {
+        inc.timeline.push({ atMs: toMs, action: 'note', by: BY, note });
+      }
+      return false;
+    }
     inc.analyzedAtMs = toMs;
     const before = JSON.stringify([inc.rootCause, inc.affectedServices, inc.affectedEndpoints]);
     const rootBefore = inc.rootCause;
@@ -673,6 +689,23 @@ export class IncidentEngine {
       });
     }
     return before !== JSON.stringify([inc.rootCause, inc.affectedServices, inc.affectedEndpoints]);
+  }
+
+  /** Every signalled service and endpoint is affected, whatever RCA says (or if it failed). */
+  #absorb(rec: Rec): void {
+    const inc = rec.inc;
+    const services = new Set(inc.affectedServices);
+    const endpoints = new Set(inc.affectedEndpoints);
+    for (const s of inc.signals) {
+      services.add(s.service);
+      if (s.endpoint !== undefined) endpoints.add(`${s.service} ${s.endpoint}`);
+    }
+    if (services.size !== inc.affectedServices.length) {
+      inc.affectedServices = [...services].sort(byId);
+    }
+    if (endpoints.size !== inc.affectedEndpoints.length) {
+      inc.affectedEndpoints = [...endpoints].sort(byId);
+    }
   }
 
   /** Drops the oldest resolved incidents beyond maxIncidentsKept (and their index entries). */
