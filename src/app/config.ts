@@ -27,6 +27,15 @@ export const ConfigSchema = Type.Object(
     demoServices: Type.Integer({ minimum: 1, maximum: 50 }),
     demoInterval: Type.String({ pattern: '^[0-9]+(ms|s|m|h)$' }),
     demoBackfill: Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$' }),
+    demoShop: Type.Boolean({
+      description:
+        'With the demo on, also run the demo shop: instrumented HTTP services exporting OTLP traces to this server, with chaos routes.',
+    }),
+    demoShopRate: Type.Number({
+      minimum: 0,
+      maximum: 200,
+      description: 'Mean requests per second of the demo shop traffic (0: none).',
+    }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -72,6 +81,8 @@ export function defaultConfig(): Config {
     demoServices: 5,
     demoInterval: '5s',
     demoBackfill: '6h',
+    demoShop: true,
+    demoShopRate: 8,
     logLevel: 'info',
     apiKeys: [],
     maxBodyBytes: 16 * 1024 * 1024,
@@ -91,6 +102,7 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OPSIGHT_DATA_DIR: 'dataDir',
   OPSIGHT_RETENTION: 'retention',
   OPSIGHT_DEMO: 'demo',
+  OPSIGHT_DEMO_SHOP: 'demoShop',
   OPSIGHT_DETECT: 'detect',
   OPSIGHT_LOG_LEVEL: 'logLevel',
   OPSIGHT_MAX_BODY_BYTES: 'maxBodyBytes',

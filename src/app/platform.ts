@@ -14,6 +14,7 @@ import { defaultIngestLimits } from '../ingest/index.ts';
 import { parseNotificationsConfig } from '../notify/index.ts';
 import { AlertingRuntime, createInProcessBus, startDetectionThread } from '../pipeline/index.ts';
 import { createServer } from '../server/index.ts';
+import { type RunningShop, ShopChaos, startShop } from '../shop/index.ts';
 import { openEmbeddedStateStore, openEmbeddedStore } from '../store/index.ts';
 import {
   type Config,
@@ -95,6 +96,9 @@ export async function startPlatform(
   let ready = false;
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
+  // The demo shop's chaos control exists before the shop: the server's /simulate/* routes take
+  // it now, the shop starts once the server listens (it exports its traces to this server).
+  const chaos = config.demo && config.demoShop ? new ShopChaos(clock) : undefined;
   const app = await createServer(
     {
       store,
@@ -103,6 +107,7 @@ export async function startPlatform(
       bus,
       ...(detection === undefined ? {} : { detection }),
       alerting,
+      ...(chaos === undefined ? {} : { chaos }),
     },
     {
       maxBodyBytes: config.maxBodyBytes,
@@ -132,6 +137,8 @@ export async function startPlatform(
         maxSeriesPerMetric: config.maxSeriesPerMetric,
       })
     : undefined;
+  const shop =
+    chaos === undefined ? undefined : await startDemoShop(config, url, chaos, clock, logger);
   alerting.start();
   ready = true;
   logger.info({ url, dataDir: config.dataDir, demo: config.demo }, 'opsight listening');
@@ -144,6 +151,8 @@ export async function startPlatform(
     close() {
       closing ??= (async () => {
         ready = false;
+        // The shop first: its exporters flush their last spans into the still-open server.
+        await shop?.stop();
         await demo?.stop();
         await app.close();
         await alerting.close();
@@ -155,6 +164,36 @@ export async function startPlatform(
       return closing;
     },
   };
+}
+
+/**
+ * Starts the demo shop exporting OTLP to this server (its own URL; loopback when bound to a
+ * wildcard address), with the first API key when keys are set. A shop that fails to start is
+ * logged and left out: the server runs on without it.
+ */
+async function startDemoShop(
+  config: Config,
+  url: string,
+  chaos: ShopChaos,
+  clock: Clock,
+  logger: Logger,
+): Promise<RunningShop | undefined> {
+  const self = url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+  const key = config.apiKeys[0];
+  try {
+    return await startShop({
+      otlpUrl: `${self}/v1/traces`,
+      ...(key === undefined ? {} : { otlpHeaders: { 'x-api-key': key } }),
+      chaos,
+      clock,
+      logger: logger.child({ component: 'shop' }),
+      seed: config.demoSeed,
+      ratePerS: config.demoShopRate,
+    });
+  } catch (err) {
+    logger.error({ err }, 'demo shop did not start; running without it');
+    return undefined;
+  }
 }
 
 /** web/dist next to the package root (dist/src/app/ → ../../../web/dist). */

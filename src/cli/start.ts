@@ -14,6 +14,8 @@ interface StartFlags {
   retention?: string;
   demoSeed?: string;
   demoServices?: string;
+  shop?: boolean;
+  shopRate?: string;
 }
 
 export function startCommand(): Command {
@@ -29,6 +31,8 @@ export function startCommand(): Command {
     .option('--retention <duration>', 'raw sample retention, e.g. 30d')
     .option('--demo-seed <n>', 'seed of the demo simulator')
     .option('--demo-services <n>', 'number of simulated services')
+    .option('--no-shop', 'with the demo, do not run the demo shop (instrumented services + chaos)')
+    .option('--shop-rate <n>', 'requests per second of the demo shop traffic (default 8)')
     .addOption(
       new Option('--log-level <level>', 'log level').choices([
         'fatal',
@@ -59,6 +63,11 @@ export function startCommand(): Command {
           ...(flags.demoServices === undefined
             ? {}
             : { demoServices: intFlag('--demo-services', flags.demoServices) }),
+          // As with --no-demo, commander defaults shop to true; pass only an explicit "no".
+          ...(flags.shop === false ? { demoShop: false } : {}),
+          ...(flags.shopRate === undefined
+            ? {}
+            : { demoShopRate: numberFlag('--shop-rate', flags.shopRate) }),
         },
         env: process.env,
       });
@@ -82,6 +91,14 @@ export function startCommand(): Command {
         process.on('SIGTERM', onTerm);
       });
     });
+}
+
+function numberFlag(name: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n)) {
+    throw new Error(`${name} must be a number, got "${raw}"`);
+  }
+  return n;
 }
 
 function intFlag(name: string, raw: string): number {
