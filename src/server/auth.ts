@@ -29,6 +29,8 @@ export function needsKey(path: string): boolean {
   }
   // /simulate/* injects faults into the demo shop: an admin action like any API write.
   if (path.startsWith('/simulate/')) return true;
+  // OTLP/HTTP (/v1/traces): ingest like /write.
+  if (path.startsWith('/v1/')) return true;
   return path === '/api' || path.startsWith('/api/') || path === '/write';
 }
 
