@@ -143,3 +143,20 @@ export {
   type QualityIssue,
   type QualityRule,
 } from './fleet-quality.ts';
+export {
+  type BusinessAssumptions,
+  bandOf,
+  defaultBusinessAssumptions,
+  defaultFleetRiskOptions,
+  FAILURE_MODES,
+  type FailureMode,
+  type FleetImpact,
+  FleetRisk,
+  type FleetRiskOptions,
+  type ModeExposure,
+  RISK_BANDS,
+  type RiskBand,
+  type RiskFactor,
+  type VehicleBaseline,
+  type VehicleRisk,
+} from './fleet-risk.ts';
