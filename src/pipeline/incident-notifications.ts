@@ -12,16 +12,8 @@
  *   services and endpoints and the impact, one per line.
  */
 import type { Incident, IncidentSeverity } from '../contract/index.ts';
+import type { IncidentChangeKind } from '../incidents/index.ts';
 import type { Notification, NotificationKind } from '../notify/index.ts';
-
-/** What happened to an incident; mirrors incidents' `IncidentChange['kind']`. */
-export type IncidentChangeKind =
-  | 'opened'
-  | 'updated'
-  | 'escalated'
-  | 'acknowledged'
-  | 'resolved'
-  | 'reopened';
 
 /** Change kinds that notify, and the notification kind each is sent as. */
 export const INCIDENT_NOTIFICATION_KINDS: Readonly<

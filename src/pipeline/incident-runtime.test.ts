@@ -108,27 +108,31 @@ class FakeEngine implements IncidentEnginePort {
     }
     return changes;
   }
-  acknowledge(id: string, by: string, note: string | undefined, atMs: number): void {
+  acknowledge(id: string, by: string, note: string | undefined, atMs: number): IncidentChange {
     const i = this.incidents.get(id);
     if (i === undefined) throw new Error('unknown');
-    this.incidents.set(id, {
+    const inc: Incident = {
       ...i,
       status: 'acknowledged',
       acknowledgedAtMs: atMs,
       updatedAtMs: atMs,
       timeline: [...i.timeline, { atMs, action: 'acknowledged', by, ...(note ? { note } : {}) }],
-    });
+    };
+    this.incidents.set(id, inc);
+    return { kind: 'acknowledged', incident: inc };
   }
-  resolve(id: string, by: string, note: string | undefined, atMs: number): void {
+  resolve(id: string, by: string, note: string | undefined, atMs: number): IncidentChange {
     const i = this.incidents.get(id);
     if (i === undefined) throw new Error('unknown');
-    this.incidents.set(id, {
+    const inc: Incident = {
       ...i,
       status: 'resolved',
       resolvedAtMs: atMs,
       updatedAtMs: atMs,
       timeline: [...i.timeline, { atMs, action: 'resolved', by, ...(note ? { note } : {}) }],
-    });
+    };
+    this.incidents.set(id, inc);
+    return { kind: 'resolved', incident: inc };
   }
   get(id: string): Incident | undefined {
     return this.incidents.get(id);
@@ -371,7 +375,7 @@ describe('IncidentRuntime', () => {
     await a.rt.close();
 
     const b = await harness({ state });
-    const inc = b.rt.get('inc-1');
+    const inc = await b.rt.get('inc-1');
     expect(inc.status).toBe('acknowledged');
     expect(inc.timeline.map((e) => e.action)).toEqual(['opened', 'acknowledged']);
     // Before any new telemetry the restored watermark stamps manual actions.

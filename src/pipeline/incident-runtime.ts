@@ -29,24 +29,25 @@ import type {
   Span,
 } from '../contract/index.ts';
 import { OpsError } from '../contract/index.ts';
+import {
+  type EndpointDetectorState,
+  type IncidentChange,
+  signalFromAlert,
+  signalFromAnomaly,
+} from '../incidents/index.ts';
 import type { Notification } from '../notify/index.ts';
 import type { StateStore } from '../store/index.ts';
 import type { AlertView } from './alerting-runtime.ts';
 import type { DetectionRuntime } from './detection-worker.ts';
-import {
-  type IncidentChangeKind,
-  notificationFromIncidentChange,
-} from './incident-notifications.ts';
+import { notificationFromIncidentChange } from './incident-notifications.ts';
+
+export type { IncidentChange };
 
 export const INCIDENTS_COLLECTION = 'incidents';
 export const INCIDENT_TIMELINE_LOG = 'incident-timeline';
-
-/** One change the engine reports (incidents' `IncidentChange`). */
-export interface IncidentChange {
-  readonly kind: IncidentChangeKind;
-  readonly incident: Incident;
-  readonly previousSeverity?: IncidentSeverity;
-}
+/** Runtime state beside the incidents: the engine's endpoint detector (baselines). */
+export const INCIDENT_RUNTIME_COLLECTION = 'incident-runtime';
+const DETECTOR_DOC = 'detector';
 
 /** What one engine step is given (incidents' `advance` input). */
 export interface IncidentAdvanceInput {
@@ -59,11 +60,14 @@ export interface IncidentAdvanceInput {
 
 /** The pure engine's surface this runtime drives (src/incidents `IncidentEngine`). */
 export interface IncidentEnginePort {
-  restore(incidents: readonly Incident[]): void;
+  restore(incidents: readonly Incident[], detectorState?: EndpointDetectorState): void;
+  /** The endpoint detector's learned state, persisted beside the incidents. */
+  detectorState?(): EndpointDetectorState;
   addSignals(signals: readonly Signal[]): void;
   advance(input: IncidentAdvanceInput): readonly IncidentChange[];
-  acknowledge(id: string, by: string, note: string | undefined, atMs: number): unknown;
-  resolve(id: string, by: string, note: string | undefined, atMs: number): unknown;
+  acknowledge(id: string, by: string, note: string | undefined, atMs: number): IncidentChange;
+  resolve(id: string, by: string, note: string | undefined, atMs: number): IncidentChange;
+  /** Undefined for an unknown id (and for resolved ones it dropped from memory). */
   get(id: string): Incident | undefined;
   list(query: IncidentQuery): readonly Incident[];
 }
@@ -122,7 +126,8 @@ export interface IncidentRuntimeDeps {
   readonly logger?: IncidentLogger;
   readonly engine: IncidentEnginePort;
   readonly traceAnalytics: TraceAnalyticsPort;
-  readonly signals: SignalMappers;
+  /** Default: incidents' `signalFromAnomaly` and `signalFromAlert`. */
+  readonly signals?: SignalMappers;
   readonly detection?: Pick<DetectionRuntime, 'onAnomaly'>;
   readonly alerting?: AlertFeed;
   readonly notifier?: IncidentNotifier;
@@ -144,16 +149,24 @@ export interface IncidentRuntimeOptions {
   readonly idleAdvanceMs: number;
   /** Prefix of the `/incidents/<id>` link in notifications (e.g. the public URL). */
   readonly linkBase: string;
+  /** The endpoint detector's state is saved at most this often (event time). Default 60 s. */
+  readonly detectorSaveEveryMs: number;
 }
 
 export function defaultIncidentRuntimeOptions(): IncidentRuntimeOptions {
-  return { maxSpans: 5_000, maxSignalLeadMs: 10 * 60_000, idleAdvanceMs: 30_000, linkBase: '' };
+  return {
+    maxSpans: 5_000,
+    maxSignalLeadMs: 10 * 60_000,
+    idleAdvanceMs: 30_000,
+    linkBase: '',
+    detectorSaveEveryMs: 60_000,
+  };
 }
 
 /** One record of the `incident-timeline` log: what changed, when (event time). */
 export interface IncidentTimelineRecord {
   readonly incidentId: string;
-  readonly kind: IncidentChangeKind;
+  readonly kind: IncidentChange['kind'];
   readonly status: Incident['status'];
   readonly severity: IncidentSeverity;
   readonly previousSeverity?: IncidentSeverity;
@@ -181,6 +194,9 @@ export class IncidentRuntime {
   /** Latest event time of any signal seen (the idle advance's watermark). */
   #signalMs: number | undefined;
   #windowSeen = false;
+  /** Watermark at which the detector state was last saved. */
+  #detectorSavedMs = Number.NEGATIVE_INFINITY;
+  readonly #signals: SignalMappers;
   #queue: Promise<unknown> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -188,6 +204,10 @@ export class IncidentRuntime {
   private constructor(deps: IncidentRuntimeDeps, options: IncidentRuntimeOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#signals = deps.signals ?? {
+      fromAnomaly: signalFromAnomaly,
+      fromAlert: signalFromAlert,
+    };
   }
 
   /** Loads persisted incidents into the engine and subscribes to signals and windows. */
@@ -198,7 +218,10 @@ export class IncidentRuntime {
     const rt = new IncidentRuntime(deps, { ...defaultIncidentRuntimeOptions(), ...options });
     const stored = await deps.state.collection<Incident>(INCIDENTS_COLLECTION).list();
     const incidents = stored.map((d) => d.doc);
-    deps.engine.restore(incidents);
+    const detector = await deps.state
+      .collection<EndpointDetectorState>(INCIDENT_RUNTIME_COLLECTION)
+      .get(DETECTOR_DOC);
+    deps.engine.restore(incidents, detector);
     for (const inc of incidents) {
       rt.#watermarkMs = Math.max(rt.#watermarkMs ?? Number.NEGATIVE_INFINITY, inc.updatedAtMs);
     }
@@ -208,7 +231,8 @@ export class IncidentRuntime {
   }
 
   #subscribe(): void {
-    const { detection, alerting, traceAnalytics, signals, logger } = this.#deps;
+    const { detection, alerting, traceAnalytics, logger } = this.#deps;
+    const signals = this.#signals;
     if (detection !== undefined) {
       this.#unsubscribe.push(
         detection.onAnomaly((a) => {
@@ -329,6 +353,9 @@ export class IncidentRuntime {
         throw err;
       }
       await this.#commit(changes, w);
+      if (w - this.#detectorSavedMs >= this.#options.detectorSaveEveryMs) {
+        await this.#saveDetector(w);
+      }
       return changes;
     });
   }
@@ -380,6 +407,20 @@ export class IncidentRuntime {
     }
   }
 
+  async #saveDetector(watermarkMs: number): Promise<void> {
+    const state = this.#deps.engine.detectorState?.();
+    if (state === undefined) return;
+    try {
+      await this.#deps.state
+        .collection<EndpointDetectorState>(INCIDENT_RUNTIME_COLLECTION)
+        .put(DETECTOR_DOC, state);
+      this.#detectorSavedMs = watermarkMs;
+    } catch (err) {
+      // Baselines are relearned after a restart without it; incidents do not depend on it.
+      this.#deps.logger?.warn({ err }, 'incident detector state not saved');
+    }
+  }
+
   #notify(change: IncidentChange): void {
     const notifier = this.#deps.notifier;
     if (notifier === undefined) return;
@@ -423,11 +464,18 @@ export class IncidentRuntime {
     return [...this.#deps.engine.list(query)];
   }
 
-  /** One incident; NOT_FOUND naming the id when there is none. */
-  get(id: string): Incident {
-    const inc = this.#deps.engine.get(id);
+  /**
+   * One incident; NOT_FOUND naming the id when there is none. Resolved incidents the engine
+   * dropped from memory are read from the state store.
+   */
+  async get(id: string): Promise<Incident> {
+    const inc =
+      this.#deps.engine.get(id) ??
+      (await this.#deps.state.collection<Incident>(INCIDENTS_COLLECTION).get(id));
     if (inc === undefined) {
-      throw new OpsError('NOT_FOUND', `no incident with id ${JSON.stringify(id)}`);
+      throw new OpsError('NOT_FOUND', `no incident with id ${JSON.stringify(id)}`, {
+        items: [{ field: 'id', reason: `no incident ${JSON.stringify(id)}` }],
+      });
     }
     return inc;
   }
@@ -441,39 +489,37 @@ export class IncidentRuntime {
     );
   }
 
-  /** Acknowledges an open incident (INCIDENT_CONFLICT when it is resolved). */
+  /**
+   * Acknowledges an open incident (a note on an acknowledged one is added to its timeline);
+   * INCIDENT_CONFLICT when it is resolved.
+   */
   acknowledge(id: string, by: string, note?: string): Promise<Incident> {
     return this.#serial(async () => {
-      const before = this.get(id);
+      const before = await this.get(id);
       if (before.status === 'resolved') {
         throw new OpsError(
           'INCIDENT_CONFLICT',
-          `incident ${JSON.stringify(id)} is resolved; only active incidents can be acknowledged`,
+          `incident ${JSON.stringify(id)} is resolved; only open incidents can be acknowledged`,
+          { items: [{ field: 'id', reason: 'the incident is resolved' }] },
         );
       }
-      if (before.status === 'acknowledged') return before;
-      return this.#manual(id, 'acknowledged', () =>
-        this.#deps.engine.acknowledge(id, by, note, this.#actionMs()),
-      );
+      const change = this.#deps.engine.acknowledge(id, by, note, this.#actionMs());
+      if (change.incident.updatedAtMs !== before.updatedAtMs || before.status !== 'acknowledged') {
+        await this.#commit([change], change.incident.updatedAtMs);
+      }
+      return change.incident;
     });
   }
 
-  /** Resolves an incident (resolving a resolved one changes nothing). */
+  /** Resolves an incident; resolving a resolved one answers it unchanged. */
   resolve(id: string, by: string, note?: string): Promise<Incident> {
     return this.#serial(async () => {
-      const before = this.get(id);
+      const before = await this.get(id);
       if (before.status === 'resolved') return before;
-      return this.#manual(id, 'resolved', () =>
-        this.#deps.engine.resolve(id, by, note, this.#actionMs()),
-      );
+      const change = this.#deps.engine.resolve(id, by, note, this.#actionMs());
+      await this.#commit([change], change.incident.updatedAtMs);
+      return change.incident;
     });
-  }
-
-  async #manual(id: string, kind: IncidentChangeKind, act: () => unknown): Promise<Incident> {
-    act();
-    const after = this.get(id);
-    await this.#commit([{ kind, incident: after }], after.updatedAtMs);
-    return after;
   }
 
   /** Resolves when queued steps and notifications handed out so far have settled. */
@@ -488,6 +534,7 @@ export class IncidentRuntime {
     for (const off of this.#unsubscribe.splice(0)) off();
     if (this.#timer !== undefined) clearInterval(this.#timer);
     await this.#queue;
+    if (this.#watermarkMs !== undefined) await this.#saveDetector(this.#watermarkMs);
     this.#closed = true;
     this.#listeners.clear();
     await this.idle();

@@ -59,13 +59,13 @@ export {
 } from './in-process-bus.ts';
 export {
   INCIDENT_NOTIFICATION_KINDS,
-  type IncidentChangeKind,
   incidentPath,
   notificationFromIncidentChange,
 } from './incident-notifications.ts';
 export {
   type AlertFeed,
   defaultIncidentRuntimeOptions,
+  INCIDENT_RUNTIME_COLLECTION,
   INCIDENT_TIMELINE_LOG,
   INCIDENTS_COLLECTION,
   type IncidentAdvanceInput,

@@ -102,23 +102,31 @@ class StubEngine implements IncidentEnginePort {
     for (const c of out) this.incidents.set(c.incident.id, c.incident);
     return out;
   }
-  #act(id: string, status: Incident['status'], by: string, note: string | undefined, atMs: number) {
+  #act(
+    id: string,
+    status: Incident['status'],
+    by: string,
+    note: string | undefined,
+    atMs: number,
+  ): IncidentChange {
     const i = this.incidents.get(id);
     if (i === undefined) throw new Error('unknown');
     const action = status === 'resolved' ? 'resolved' : 'acknowledged';
-    this.incidents.set(id, {
+    const inc: Incident = {
       ...i,
       status,
       updatedAtMs: atMs,
       ...(status === 'resolved' ? { resolvedAtMs: atMs } : { acknowledgedAtMs: atMs }),
       timeline: [...i.timeline, { atMs, action, by, ...(note === undefined ? {} : { note }) }],
-    });
+    };
+    this.incidents.set(id, inc);
+    return { kind: action, incident: inc };
   }
-  acknowledge(id: string, by: string, note: string | undefined, atMs: number): void {
-    this.#act(id, 'acknowledged', by, note, atMs);
+  acknowledge(id: string, by: string, note: string | undefined, atMs: number): IncidentChange {
+    return this.#act(id, 'acknowledged', by, note, atMs);
   }
-  resolve(id: string, by: string, note: string | undefined, atMs: number): void {
-    this.#act(id, 'resolved', by, note, atMs);
+  resolve(id: string, by: string, note: string | undefined, atMs: number): IncidentChange {
+    return this.#act(id, 'resolved', by, note, atMs);
   }
   get(id: string): Incident | undefined {
     return this.incidents.get(id);

@@ -118,7 +118,7 @@ export function registerIncidentRoutes(
         response: incidentResponses,
       },
     },
-    async (request) => ({ incident: wireIncident(rt.get(request.params.id)) }),
+    async (request) => ({ incident: wireIncident(await rt.get(request.params.id)) }),
   );
 
   app.post(
@@ -240,7 +240,7 @@ export function registerIncidentRoutes(
         response: compatIncidentResponses,
       },
     },
-    async (request) => compatIncident(rt.get(request.params.id)),
+    async (request) => compatIncident(await rt.get(request.params.id)),
   );
 
   app.post(
