@@ -74,7 +74,7 @@ export function ServiceMapPage(): React.JSX.Element {
           ) : map.value ? (
             <MapSvg map={map.value} />
           ) : (
-            <p className="sub">Loading…</p>
+            <p className="sub">{map.error ? 'No map to draw.' : 'Loading…'}</p>
           )}
         </section>
         <ChaosPanel refreshKey={slot} />
