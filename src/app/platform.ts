@@ -12,10 +12,19 @@ import type { Clock } from '../contract/index.ts';
 import { OpsError } from '../contract/index.ts';
 import { defaultIngestLimits } from '../ingest/index.ts';
 import { parseNotificationsConfig } from '../notify/index.ts';
-import { AlertingRuntime, createInProcessBus, startDetectionThread } from '../pipeline/index.ts';
+import {
+  AlertingRuntime,
+  createInProcessBus,
+  startDetectionThread,
+  TraceIngest,
+} from '../pipeline/index.ts';
 import { createServer } from '../server/index.ts';
 import { type RunningShop, ShopChaos, startShop } from '../shop/index.ts';
-import { openEmbeddedStateStore, openEmbeddedStore } from '../store/index.ts';
+import {
+  openEmbeddedStateStore,
+  openEmbeddedStore,
+  openEmbeddedTraceStore,
+} from '../store/index.ts';
 import {
   type Config,
   type ConfigSources,
@@ -61,6 +70,14 @@ export async function startPlatform(
     clock,
     logger: logger.child({ component: 'store' }),
   });
+  // Spans (POST /v1/traces) in <dataDir>/traces, kept as long as samples.
+  const traceStore = await openEmbeddedTraceStore({
+    dataDir: config.dataDir,
+    retentionMs: durationMs(config.retention),
+    clock,
+    logger: logger.child({ component: 'traces' }),
+  });
+  const traces = new TraceIngest(traceStore, logger.child({ component: 'traces' }));
   const busLogger = logger.child({ component: 'bus' });
   const bus = createInProcessBus({
     clock,
@@ -108,6 +125,7 @@ export async function startPlatform(
       ...(detection === undefined ? {} : { detection }),
       alerting,
       ...(chaos === undefined ? {} : { chaos }),
+      traces,
     },
     {
       maxBodyBytes: config.maxBodyBytes,
@@ -158,6 +176,7 @@ export async function startPlatform(
         await alerting.close();
         await detection?.close();
         await state.close();
+        await traceStore.close();
         await store.close();
         logger.info('opsight stopped');
       })();
