@@ -31,6 +31,8 @@ export function needsKey(path: string): boolean {
   if (path.startsWith('/simulate/')) return true;
   // OTLP/HTTP (/v1/traces): ingest like /write.
   if (path.startsWith('/v1/')) return true;
+  // The AIOps compatibility API (/aiops/*) reads and changes incidents like /api/v1/incidents.
+  if (path === '/aiops' || path.startsWith('/aiops/')) return true;
   return path === '/api' || path.startsWith('/api/') || path === '/write';
 }
 

@@ -326,6 +326,34 @@ describe('incident routes', () => {
     ]);
   });
 
+  it('needs the API key on /api/v1/incidents and /aiops when keys are set', async () => {
+    const clock = new VirtualClock(T0);
+    const locked = await createServer(
+      {
+        store: {} as Store,
+        clock,
+        bus: createInProcessBus({ clock }),
+        logger: pino({ level: 'silent' }),
+        incidents: rt,
+      },
+      { apiKeys: ['k1'] },
+    );
+    try {
+      for (const url of ['/api/v1/incidents', '/aiops/incidents', '/aiops/incidents/inc-1']) {
+        expect((await locked.inject({ method: 'GET', url })).statusCode, url).toBe(401);
+      }
+      expect((await locked.inject({ method: 'POST', url: '/aiops/analyze' })).statusCode).toBe(401);
+      const ok = await locked.inject({
+        method: 'GET',
+        url: '/aiops/incidents',
+        headers: { 'x-api-key': 'k1' },
+      });
+      expect(ok.statusCode).toBe(200);
+    } finally {
+      await locked.close();
+    }
+  });
+
   it('lists the incident routes in the OpenAPI document', async () => {
     const doc = (await req('GET', '/api/openapi.json')).body;
     for (const p of [
