@@ -1,4 +1,5 @@
 /** @module Incidents: correlation of signals, lifecycle, severity and root-cause analysis (pure). */
+export { INCIDENTS_SECTION, parseIncidentsConfig } from './config.ts';
 export {
   defaultEndpointDetectorOptions,
   ENDPOINT_SIGNAL_KINDS,
