@@ -13,7 +13,7 @@ module.exports = {
       severity: 'error',
       comment:
         'The domain has no I/O: clocks, randomness and storage come in as arguments, so it is testable with plain values.',
-      from: { path: '^src/(contract|analytics|detect|alerting|incidents|simulate)/' },
+      from: { path: '^src/(contract|analytics|detect|alerting|incidents|review|simulate)/' },
       to: {
         path: '^src/(ingest|store|pipeline|notify|server|shop|cli|app)/|^node:|^(fs|path|os|http|net|child_process)$',
         dependencyTypesNot: ['type-only'],

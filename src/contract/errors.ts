@@ -73,6 +73,12 @@ export const errorCodes = {
     title: 'The incident is not in a state that allows this action',
   },
 
+  // Human review
+  REVIEW_CONFLICT: {
+    status: 409,
+    title: 'The review item is not in a state that allows this action',
+  },
+
   // Config and CLI
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
 
