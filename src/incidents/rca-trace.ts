@@ -299,7 +299,7 @@ export function analyzeTraces(
       const c0 = childStart[i]!;
       const c1 = childStart[i + 1]!;
       if (inst[i]! < 0) {
-        if (p < 0 || s.kind === 'server' || s.kind === 'consumer') {
+        if ((p < 0 && s.kind !== 'client') || s.kind === 'server' || s.kind === 'consumer') {
           inst[i] = newInst(unitOf(s.service, s.endpoint), depth[i]!, parentInst, s.startMs);
         } else if (s.kind === 'client') {
           let callee = -1;
@@ -329,7 +329,9 @@ export function analyzeTraces(
               (edges !== undefined && edges.length === 1 ? edges[0] : undefined);
             inst[i] =
               calleeService === undefined
-                ? parentInst
+                ? parentInst >= 0
+                  ? parentInst
+                  : newInst(unitOf(s.service, s.endpoint), depth[i]!, -1, s.startMs)
                 : newInst(
                     unitOf(calleeService, s.endpoint),
                     depth[i]! + 1,

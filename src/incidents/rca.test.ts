@@ -233,6 +233,36 @@ describe('analyzeRootCause', () => {
     expect(r.impact.requests).toBe(1_600);
   });
 
+  it('one stray failing trace does not outweigh the metrics', () => {
+    const stray = traceSpans(0, T0 + 5_000, {
+      service: 'search',
+      endpoint: '/q',
+      error: 'index shard unavailable',
+    });
+    const r = analyzeRootCause({
+      fromMs: T0,
+      toMs: T0 + WINDOW_MS,
+      spans: stray,
+      map: SHOP_MAP,
+      signals: [
+        signal('checkout', '/checkout', 'latency', T0 + 20_000, 1_000, 150),
+        signal('payment', '/payment', 'latency', T0, 900, 90),
+      ],
+      stats: [
+        endpointStats('checkout', '/checkout', {
+          requests: 500,
+          p95Ms: 1_000,
+          baselineLatencyMs: 150,
+        }),
+        endpointStats('payment', '/payment', { requests: 500, p95Ms: 900, baselineLatencyMs: 90 }),
+      ],
+    });
+    expect(r.rootCause).toMatchObject({ service: 'payment', kind: 'latency' });
+    const search = r.candidates.find((c) => c.service === 'search')!;
+    expect(search.evidence.methods.trace).toBe(1);
+    expect(search.score).toBeLessThan(r.candidates[0]!.score);
+  });
+
   it('a single service with no map edges', () => {
     const r = analyzeRootCause({
       fromMs: T0,

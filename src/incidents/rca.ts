@@ -64,6 +64,11 @@ export interface RcaOptions {
   readonly backWeight: number;
   /** Random-walk damping. Default 0.85. */
   readonly damping: number;
+  /**
+   * Fewer faulty traces than this weaken the trace method: its weight (and the trace share in
+   * the random walk's severities) is scaled by faulty / minFaultyTraces. Default 5.
+   */
+  readonly minFaultyTraces: number;
   /** No root cause is named when the best combined score is below this. Default 0.2. */
   readonly minRootScore: number;
 }
@@ -85,6 +90,7 @@ export function defaultRcaOptions(): RcaOptions {
     minSignalSeverity: 0.5,
     backWeight: 0.3,
     damping: 0.85,
+    minFaultyTraces: 5,
     minRootScore: 0.2,
   };
 }
@@ -132,6 +138,7 @@ function resolveOptions(input: RcaOptionsInput | undefined): RcaOptions {
     'minChangeZ',
     'minSignalSeverity',
     'backWeight',
+    'minFaultyTraces',
     'minRootScore',
   ] as const) {
     check(f, o[f], o[f] >= 0, 'must be ≥ 0');
@@ -294,8 +301,11 @@ export function analyzeRootCause(input: RcaInput, options?: RcaOptionsInput): Rc
     );
   }
   const faulty = traces.faultyTraces;
+  /** How far to trust the traces: 1 from `minFaultyTraces` faulty traces on. */
+  const traceTrust = o.minFaultyTraces > 0 ? Math.min(1, faulty / o.minFaultyTraces) : 1;
   for (const or of traces.origins.values()) {
-    bump(or.unit.service, faulty > 0 ? (or.latency + or.errors + or.timeout) / faulty : 0);
+    const share = faulty > 0 ? (or.latency + or.errors + or.timeout) / faulty : 0;
+    bump(or.unit.service, share * traceTrust);
   }
   const graph = graphScores(severity, input.map, o.backWeight, {
     damping: o.damping,
@@ -345,9 +355,10 @@ export function analyzeRootCause(input: RcaInput, options?: RcaOptionsInput): Rc
     let max = 0;
     for (const c of list) max = Math.max(max, c.raw[m]);
     for (const c of list) c.norm[m] = max > 0 ? c.raw[m] / max : 0;
-    if (max > 0 && o.weights[m] > 0) {
-      activeWeight[m] = o.weights[m];
-      weightSum += o.weights[m];
+    const w = m === 'trace' ? o.weights[m] * traceTrust : o.weights[m];
+    if (max > 0 && w > 0) {
+      activeWeight[m] = w;
+      weightSum += w;
     }
   }
   for (const c of list) {
@@ -572,6 +583,8 @@ function describe(
     parts.push(`p95 ${fmtNum(st.p95Ms)} ms vs ${fmtNum(st.baselineLatencyMs)} ms baseline`);
   } else if ((kind === 'errors' || kind === 'timeout') && st?.baselineErrorRate !== undefined) {
     parts.push(`error rate ${fmtPct(st.errorRate)} vs ${fmtPct(st.baselineErrorRate)} baseline`);
+  } else if ((kind === 'errors' || kind === 'timeout') && st !== undefined && st.errorCount > 0) {
+    parts.push(`error rate ${fmtPct(st.errorRate)} (no learned baseline)`);
   } else if (kind === 'latency' && or?.medianSlowSelfMs !== undefined) {
     parts.push(
       `self time ${fmtNum(or.medianSlowSelfMs)} ms vs ${fmtNum(or.baselineSelfMs ?? 0)} ms baseline`,
