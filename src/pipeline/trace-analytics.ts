@@ -181,6 +181,14 @@ export class TraceAnalytics {
   }
 
   /**
+   * Where the default windows end: the end of the last closed RED bucket (`stats`) and of the
+   * last closed map bucket (`map`, `matchWaitMs` behind). -Infinity before anything closed.
+   */
+  windowEndMs(kind: 'stats' | 'map'): number {
+    return kind === 'stats' ? this.#red.closedUpToMs() : this.#map.closedUpToMs();
+  }
+
+  /**
    * Closed buckets entirely inside [fromMs, toMs] merged per endpoint (analytics/red.ts).
    * Default: the last `statsWindowMs` of closed buckets.
    */
@@ -189,7 +197,7 @@ export class TraceAnalytics {
     toMs?: number,
     filter: { service?: string } = {},
   ): EndpointStats[] {
-    const end = toMs ?? this.#red.closedUpToMs();
+    const end = toMs ?? this.windowEndMs('stats');
     const start = fromMs ?? end - this.#o.statsWindowMs;
     if (!Number.isFinite(end) || !Number.isFinite(start)) return [];
     return this.#red.stats(start, end, filter);
@@ -197,7 +205,7 @@ export class TraceAnalytics {
 
   /** The service map over [fromMs, toMs]; default the last `mapWindowMs` of closed buckets. */
   serviceMap(fromMs?: number, toMs?: number): ServiceMap {
-    const end = toMs ?? this.#map.closedUpToMs();
+    const end = toMs ?? this.windowEndMs('map');
     const start = fromMs ?? end - this.#o.mapWindowMs;
     if (!Number.isFinite(end) || !Number.isFinite(start)) {
       return { fromMs: 0, toMs: 0, nodes: [], edges: [] };

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { VirtualClock } from '../contract/index.ts';
 import { createInProcessBus, type InProcessBus } from '../pipeline/index.ts';
 import { defaultEmbeddedStoreOptions, openEmbeddedStore, type Store } from '../store/index.ts';
-import type { ServerOptions } from './options.ts';
+import type { ServerDeps, ServerOptions } from './options.ts';
 import { createServer } from './server.ts';
 
 /** 2026-01-01T12:00:00Z: the virtual "now" of every server test. */
@@ -26,7 +26,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function openHarness(options: Partial<ServerOptions> = {}): Promise<Harness> {
+/** Optional deps built from the harness's store, clock and bus (e.g. a TraceAnalytics). */
+export type ExtraDeps = (base: {
+  readonly store: Store;
+  readonly clock: VirtualClock;
+  readonly bus: InProcessBus;
+}) => Partial<ServerDeps>;
+
+export async function openHarness(
+  options: Partial<ServerOptions> = {},
+  extraDeps?: ExtraDeps,
+): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'opsight-server-'));
   const clock = new VirtualClock(T0);
   const store = await openEmbeddedStore({
@@ -36,7 +46,16 @@ export async function openHarness(options: Partial<ServerOptions> = {}): Promise
     maintenanceIntervalMs: 0,
   });
   const bus = createInProcessBus({ clock });
-  const app = await createServer({ store, clock, bus, logger: pino({ level: 'silent' }) }, options);
+  const app = await createServer(
+    {
+      store,
+      clock,
+      bus,
+      logger: pino({ level: 'silent' }),
+      ...(extraDeps === undefined ? {} : extraDeps({ store, clock, bus })),
+    },
+    options,
+  );
   return {
     app,
     store,
