@@ -631,6 +631,29 @@ describe('IncidentEngine: lifecycle', () => {
     ]);
   });
 
+  it('judges a reopened incident afresh', () => {
+    const e = engine();
+    step(e, T0, [sig('payment', 'errors', T0, { unit: 'ratio', observed: 0.8 })]);
+    step(e, T0 + 2 * MIN);
+    const back = step(e, T0 + 5 * MIN, [sig('payment', 'latency', T0 + 5 * MIN)]);
+    expect(back.map((c) => [c.kind, c.incident.severity])).toEqual([['reopened', 'critical']]);
+    // The old errors signal is still among its signals (80% errors): still critical.
+    const e2 = engine();
+    step(e2, T0, [sig('payment', 'latency', T0, { unit: 'ms', observed: 900, baseline: 100 })]);
+    expect(e2.get('inc-000001')?.severity).toBe('high');
+    step(e2, T0 + 2 * MIN);
+    const again = step(e2, T0 + 5 * MIN, [
+      sig('payment', 'latency', T0 + 5 * MIN, { unit: 'ms', observed: 200, baseline: 100 }),
+    ]);
+    // Same signal id, now 2×: medium.
+    expect(again.map((c) => [c.kind, c.incident.severity])).toEqual([['reopened', 'medium']]);
+    expect(again[0]?.incident.timeline.at(-1)).toMatchObject({
+      action: 'severity',
+      from: 'high',
+      to: 'medium',
+    });
+  });
+
   it('does not reopen an incident that was merged into another', () => {
     const e = engine();
     step(e, T0, [sig('payment', 'latency', T0)]);

@@ -20,8 +20,8 @@
  * does.
  *
  * Lifecycle: active → acknowledged → resolved (by a person, or automatically when no signal
- * held for `recoveryMs`) → reopened (active, reopenCount + 1). Severity only goes up
- * ('escalated'); RCA runs when an incident opens, gains signals, merges or reopens, and every
+ * held for `recoveryMs`) → reopened (active, reopenCount + 1). Severity only goes up while
+ * open ('escalated'; a reopened incident is judged afresh); RCA runs when an incident opens, gains signals, merges or reopens, and every
  * `rcaIntervalMs` while open. Incidents are plain JSON; `restore` rebuilds every index.
  */
 import type {
@@ -256,7 +256,17 @@ export class IncidentEngine {
       const computed = severityOf(this.#o.severityRules, facts);
       let escalated = false;
       if (t.opened) rec.inc.severity = computed;
-      else if (severityRank(computed) > severityRank(rec.inc.severity)) {
+      else if (t.reopened && computed !== rec.inc.severity) {
+        // A recurrence is judged afresh: it may be milder than the first occurrence.
+        rec.inc.timeline.push({
+          atMs: wm,
+          action: 'severity',
+          by: BY,
+          from: rec.inc.severity,
+          to: computed,
+        });
+        rec.inc.severity = computed;
+      } else if (severityRank(computed) > severityRank(rec.inc.severity)) {
         rec.inc.timeline.push({
           atMs: wm,
           action: 'severity',
