@@ -147,7 +147,10 @@ export interface FaultVerdict {
   readonly top3: boolean;
   /** Root cause kind equals the label's kind (given top1). */
   readonly kindRight: boolean;
+  /** The root cause judged, as `service kind`. */
   readonly rootCause?: string;
+  /** The root cause once the run was over, as `service kind` (it may have changed since). */
+  readonly finalRootCause?: string;
 }
 
 export interface RunVerdict {
@@ -164,7 +167,7 @@ const MATCH_GRACE_MS = 60_000;
  * was active (or within a minute after) and one of its services — signals, affected services or
  * root cause — is the faulty service or one of its callers.
  */
-export function judge(run: Pick<AiopsRun, 'incidents' | 'labels'>): RunVerdict {
+export function judge(run: Pick<AiopsRun, 'incidents' | 'labels' | 'snapshot'>): RunVerdict {
   const used = new Set<string>();
   const faults = run.labels.map((label): FaultVerdict => {
     const where = new Set(label.affectedServices);
@@ -184,8 +187,11 @@ export function judge(run: Pick<AiopsRun, 'incidents' | 'labels'>): RunVerdict {
     if (first === undefined) {
       return { label, incidents: [], detected: false, top1: false, top3: false, kindRight: false };
     }
-    const top1 = first.rootCause?.service === label.service;
-    const top3 = first.candidates.slice(0, 3).some((c) => c.service === label.service);
+    // The diagnosis is judged as it stood at the snapshot (the end of the fault) when the
+    // incident existed by then: later reruns look at windows after the fault.
+    const seen = run.snapshot.find((i) => i.id === first.id) ?? first;
+    const top1 = seen.rootCause?.service === label.service;
+    const top3 = seen.candidates.slice(0, 3).some((c) => c.service === label.service);
     return {
       label,
       incidents: mine,
@@ -194,10 +200,13 @@ export function judge(run: Pick<AiopsRun, 'incidents' | 'labels'>): RunVerdict {
       timeToOpenMs: first.openedAtMs - label.startMs,
       top1,
       top3: top3 || top1,
-      kindRight: top1 && first.rootCause?.kind === label.kind,
+      kindRight: top1 && seen.rootCause?.kind === label.kind,
+      ...(seen.rootCause === undefined
+        ? {}
+        : { rootCause: `${seen.rootCause.service} ${seen.rootCause.kind}` }),
       ...(first.rootCause === undefined
         ? {}
-        : { rootCause: `${first.rootCause.service} ${first.rootCause.kind}` }),
+        : { finalRootCause: `${first.rootCause.service} ${first.rootCause.kind}` }),
     };
   });
   return { faults, falseIncidents: run.incidents.filter((inc) => !used.has(inc.id)) };
