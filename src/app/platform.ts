@@ -16,6 +16,7 @@ import {
   AlertingRuntime,
   createInProcessBus,
   startDetectionThread,
+  TraceAnalytics,
   TraceIngest,
 } from '../pipeline/index.ts';
 import { createServer } from '../server/index.ts';
@@ -83,6 +84,16 @@ export async function startPlatform(
     clock,
     onSubscriberError: (err) => busLogger.error({ err }, 'bus subscriber failed'),
   });
+  // RED metrics and the service map from every acknowledged span, in event time; the RED
+  // samples of closed buckets go to the store and the bus like any metric (docs/red-metrics.md).
+  const traceAnalytics = new TraceAnalytics(
+    { store, bus, clock, logger: logger.child({ component: 'trace-analytics' }) },
+    { maxSeriesPerMetric: config.maxSeriesPerMetric },
+  );
+  const stopSpanFeed = traces.onSpans((spans) => {
+    // add() never rejects: append failures are logged inside.
+    void traceAnalytics.add(spans);
+  });
   // Every ingested series gets the default detector ensemble, scored in a worker thread (off
   // with server.detect: false or --no-detect); state lives in <dataDir>/detect.
   const detection = config.detect
@@ -126,6 +137,7 @@ export async function startPlatform(
       alerting,
       ...(chaos === undefined ? {} : { chaos }),
       traces,
+      traceAnalytics,
     },
     {
       maxBodyBytes: config.maxBodyBytes,
@@ -158,6 +170,7 @@ export async function startPlatform(
   const shop =
     chaos === undefined ? undefined : await startDemoShop(config, url, chaos, clock, logger);
   alerting.start();
+  traceAnalytics.start();
   ready = true;
   logger.info({ url, dataDir: config.dataDir, demo: config.demo }, 'opsight listening');
 
@@ -173,6 +186,8 @@ export async function startPlatform(
         await shop?.stop();
         await demo?.stop();
         await app.close();
+        stopSpanFeed();
+        await traceAnalytics.close();
         await alerting.close();
         await detection?.close();
         await state.close();
