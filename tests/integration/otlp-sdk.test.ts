@@ -259,7 +259,7 @@ describe('OTLP durability', () => {
           const res = await fetch(`${first.url}/v1/traces`, {
             method: 'POST',
             headers: { 'content-type': 'application/x-protobuf' },
-            body,
+            body: Buffer.from(body),
           });
           await res.arrayBuffer();
           if (res.status === 200) acked.push(traceId);
