@@ -17,8 +17,8 @@ function batchOf(cycles: readonly PipelineCycle[]): SampleBatch {
   const events = cycles.flatMap((c) => pipelineCycleEvents('signals', c));
   const decoded = decodeEventArray(events, {
     ...defaultIngestLimits(T0),
-    maxItems: 1e9,
-    maxPastMs: 1e12,
+    maxItemsPerBatch: 1e9,
+    retentionMs: 1e12,
     maxFutureMs: 1e12,
   });
   if (!decoded.ok) throw decoded.error;
