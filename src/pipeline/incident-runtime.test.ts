@@ -145,6 +145,7 @@ class FakeEngine implements IncidentEnginePort {
 }
 
 class FakeTraces implements TraceAnalyticsPort {
+  readonly options = { bucketMs: 10_000, statsWindowMs: 60_000, mapWindowMs: 300_000 };
   readonly listeners = new Set<(w: TraceWindow) => void>();
   readonly spanQueries: {
     fromMs: number;

@@ -72,9 +72,11 @@ export interface IncidentEnginePort {
   list(query: IncidentQuery): readonly Incident[];
 }
 
-/** One closed window of trace analytics (`TraceAnalytics.onWindow`). */
+/** One advance of trace analytics that closed buckets (`TraceAnalytics.onWindow`). */
 export interface TraceWindow {
   readonly watermarkMs: number;
+  /** The buckets this advance closed: their `toMs` are the bucket ends the engine steps at. */
+  readonly closed?: readonly EndpointStats[];
   readonly stats: readonly EndpointStats[];
   readonly map: ServiceMap;
 }
@@ -82,8 +84,16 @@ export interface TraceWindow {
 /** The trace-analytics surface this runtime reads (src/pipeline `TraceAnalytics`). */
 export interface TraceAnalyticsPort {
   onWindow(listener: (window: TraceWindow) => void): () => void;
-  endpointStats(): readonly EndpointStats[];
-  serviceMap(): ServiceMap;
+  /** Closed buckets entirely inside [fromMs, toMs] merged per endpoint; default the latest. */
+  endpointStats(fromMs?: number, toMs?: number): readonly EndpointStats[];
+  /** The service map of closed buckets in [fromMs, toMs]; default the latest. */
+  serviceMap(fromMs?: number, toMs?: number): ServiceMap;
+  /** Bucket width and the stats and map windows (TraceAnalyticsOptions). */
+  readonly options: {
+    readonly bucketMs: number;
+    readonly statsWindowMs: number;
+    readonly mapWindowMs: number;
+  };
   recentSpans(
     fromMs: number,
     toMs: number,
@@ -194,6 +204,8 @@ export class IncidentRuntime {
   /** Latest event time of any signal seen (the idle advance's watermark). */
   #signalMs: number | undefined;
   #windowSeen = false;
+  /** The last bucket end the engine stepped at. */
+  #lastBucketMs = Number.NEGATIVE_INFINITY;
   /** Watermark at which the detector state was last saved. */
   #detectorSavedMs = Number.NEGATIVE_INFINITY;
   readonly #signals: SignalMappers;
@@ -266,9 +278,35 @@ export class IncidentRuntime {
     this.#unsubscribe.push(
       traceAnalytics.onWindow((w) => {
         this.#windowSeen = true;
-        void this.#advance(w.watermarkMs, w.stats, w.map).catch(() => undefined);
+        this.#onWindow(w);
       }),
     );
+  }
+
+  /**
+   * One engine step per closed bucket end E, at watermark E, with the stats of the
+   * `statsWindowMs` before E and the map of the `mapWindowMs` before E − bucketMs (map buckets
+   * close `matchWaitMs` ≤ bucketMs behind). Closed buckets never change, so the steps are the
+   * same whether an advance closed one bucket (live) or fifty (a fast replay).
+   */
+  #onWindow(w: TraceWindow): void {
+    const ta = this.#deps.traceAnalytics;
+    const ends = [...new Set((w.closed ?? []).map((c) => c.toMs))]
+      .filter((e) => Number.isFinite(e))
+      .sort((a, b) => a - b);
+    if (ends.length === 0) {
+      void this.#advance(w.watermarkMs, w.stats, w.map).catch(() => undefined);
+      return;
+    }
+    const { bucketMs, statsWindowMs, mapWindowMs } = ta.options;
+    for (const endMs of ends) {
+      void this.#advance(
+        endMs,
+        () => ta.endpointStats(endMs - statsWindowMs, endMs),
+        () => ta.serviceMap(endMs - bucketMs - mapWindowMs, endMs - bucketMs),
+        true,
+      ).catch(() => undefined);
+    }
   }
 
   /** Starts the idle-advance timer (metrics-only deployments); windows drive everything else. */
@@ -320,13 +358,23 @@ export class IncidentRuntime {
     return run;
   }
 
+  /**
+   * One engine step at `watermarkMs` (never behind the last one). `stats` and `map` may be
+   * functions, read when the step runs. A `bucketStep` at or before the last bucket step is
+   * skipped: the engine must see each closed bucket once.
+   */
   #advance(
     watermarkMs: number,
-    stats: readonly EndpointStats[],
-    map: ServiceMap,
+    stats: readonly EndpointStats[] | (() => readonly EndpointStats[]),
+    map: ServiceMap | (() => ServiceMap),
+    bucketStep = false,
   ): Promise<readonly IncidentChange[]> {
     return this.#serial(async () => {
       if (this.#closed || !Number.isFinite(watermarkMs)) return [];
+      if (bucketStep) {
+        if (watermarkMs <= this.#lastBucketMs) return [];
+        this.#lastBucketMs = watermarkMs;
+      }
       const w = Math.max(this.#watermarkMs ?? Number.NEGATIVE_INFINITY, watermarkMs);
       this.#watermarkMs = w;
       const due = this.#held.filter((s) => s.atMs <= w);
@@ -340,8 +388,8 @@ export class IncidentRuntime {
       try {
         changes = this.#deps.engine.advance({
           watermarkMs: w,
-          stats,
-          map,
+          stats: typeof stats === 'function' ? stats() : stats,
+          map: typeof map === 'function' ? map() : map,
           spans: (fromMs, toMs, services) =>
             traceAnalytics.recentSpans(fromMs, toMs, {
               ...(services.length > 0 ? { services } : {}),
@@ -453,10 +501,17 @@ export class IncidentRuntime {
    */
   async analyzeNow(): Promise<Incident[]> {
     const ta = this.#deps.traceAnalytics;
+    // Closes what the watermark allows; the windows it emits step the engine.
     await ta.flush();
-    const w = finite(ta.watermarkMs()) ?? this.#watermarkMs ?? this.#signalMs;
-    if (w !== undefined) await this.#advance(w, ta.endpointStats(), ta.serviceMap());
-    else await this.#serial(async () => undefined);
+    await this.#serial(async () => undefined);
+    // Then one step at the current watermark (past the last closed bucket), or at the latest
+    // signal when no spans came (metrics only), so pending signals are taken in and RCA runs.
+    // (The engine's endpoint detector takes each stats window once, so this counts nothing
+    // twice.)
+    const w = finite(ta.watermarkMs()) ?? this.#signalMs;
+    if (w !== undefined && (this.#watermarkMs === undefined || w > this.#watermarkMs)) {
+      await this.#advance(w, ta.endpointStats(), ta.serviceMap());
+    }
     return this.list(ACTIVE);
   }
 
@@ -480,8 +535,8 @@ export class IncidentRuntime {
     return inc;
   }
 
-  /** The current event time for manual actions: the watermark, else the wall clock. */
-  #actionMs(): number {
+  /** The current event time (manual actions are stamped with it): the watermark, else the clock. */
+  eventTimeMs(): number {
     return (
       finite(this.#deps.traceAnalytics.watermarkMs()) ??
       this.#watermarkMs ??
@@ -503,7 +558,7 @@ export class IncidentRuntime {
           { items: [{ field: 'id', reason: 'the incident is resolved' }] },
         );
       }
-      const change = this.#deps.engine.acknowledge(id, by, note, this.#actionMs());
+      const change = this.#deps.engine.acknowledge(id, by, note, this.eventTimeMs());
       if (change.incident.updatedAtMs !== before.updatedAtMs || before.status !== 'acknowledged') {
         await this.#commit([change], change.incident.updatedAtMs);
       }
@@ -516,7 +571,7 @@ export class IncidentRuntime {
     return this.#serial(async () => {
       const before = await this.get(id);
       if (before.status === 'resolved') return before;
-      const change = this.#deps.engine.resolve(id, by, note, this.#actionMs());
+      const change = this.#deps.engine.resolve(id, by, note, this.eventTimeMs());
       await this.#commit([change], change.incident.updatedAtMs);
       return change.incident;
     });

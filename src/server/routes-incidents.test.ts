@@ -140,6 +140,7 @@ class StubEngine implements IncidentEnginePort {
 }
 
 class StubTraces implements TraceAnalyticsPort {
+  readonly options = { bucketMs: 10_000, statsWindowMs: 60_000, mapWindowMs: 300_000 };
   readonly listeners = new Set<(w: TraceWindow) => void>();
   watermark: number | undefined = T0 + 20_000;
   onWindow(l: (w: TraceWindow) => void) {

@@ -273,7 +273,7 @@ export function registerIncidentRoutes(
     async () => {
       const active = (await rt.analyzeNow()).map(compatIncident);
       return {
-        analyzed_at: new Date(rt.watermarkMs() ?? clock.nowMs()).toISOString(),
+        analyzed_at: new Date(rt.eventTimeMs()).toISOString(),
         incident_count: active.length,
         active_incidents: active,
       };
