@@ -43,6 +43,8 @@ import type { ShopChaos } from './chaos.ts';
 
 /** `peer.service` (the logical name of the called service); still incubating in semconv. */
 const ATTR_PEER_SERVICE = 'peer.service';
+/** Requests that may hang at once under timeout faults, over all services. */
+export const MAX_HUNG_REQUESTS = 10_000;
 /** Largest request body a shop service reads. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -193,6 +195,15 @@ export class ShopService {
     const handler = this.#def.handlers[`${method} ${path}`];
     if (handler === undefined) {
       send(res, 404, { error: `no route ${method} ${path}` });
+      return;
+    }
+    if (
+      this.#deps.chaos.effect(this.name, path).hang &&
+      this.#deps.chaos.hungCount() >= MAX_HUNG_REQUESTS
+    ) {
+      // Bounded memory under a long timeout fault: past the cap, refuse like an overloaded
+      // server that stopped accepting (no span: nothing was served).
+      req.socket.destroy();
       return;
     }
     const tracer = this.#deps.tracer;
