@@ -101,3 +101,18 @@ export {
   type TraceAnalyticsStats,
   type TraceWindow as TraceAnalyticsWindow,
 } from './trace-analytics.ts';
+export {
+  defaultFleetRuntimeOptions,
+  FLEET_INVALID_FIELDS_METRIC,
+  FLEET_QUALITY_LOG,
+  FLEET_QUALITY_METRIC,
+  FLEET_VEHICLE_LABEL,
+  type FleetIngestResult,
+  type FleetLogger,
+  type FleetReadingListener,
+  FleetRuntime,
+  type FleetRuntimeDeps,
+  type FleetRuntimeOptions,
+  type RecentReading,
+  type VehicleSummary,
+} from './fleet-runtime.ts';
