@@ -9,6 +9,7 @@ import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { ALERTING_SECTIONS } from '../alerting/index.ts';
 import { OpsError } from '../contract/index.ts';
+import { INCIDENTS_SECTION } from '../incidents/index.ts';
 
 export const ConfigSchema = Type.Object(
   {
@@ -183,7 +184,12 @@ function coerce(key: keyof Config, raw: string, source: string): unknown {
 }
 
 /** Top-level sections of opsight.yaml: this module's `server`, alerting's and notify's. */
-const FILE_SECTIONS: readonly string[] = ['server', ...ALERTING_SECTIONS, 'notifications'];
+const FILE_SECTIONS: readonly string[] = [
+  'server',
+  ...ALERTING_SECTIONS,
+  'notifications',
+  INCIDENTS_SECTION,
+];
 
 function readConfigFile(path: string): Record<string, unknown> {
   let text: string;

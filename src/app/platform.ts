@@ -10,11 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { ALERTING_SECTIONS, parseAlertingConfig } from '../alerting/index.ts';
 import type { Clock } from '../contract/index.ts';
 import { OpsError } from '../contract/index.ts';
+import {
+  analyzeRootCause,
+  INCIDENTS_SECTION,
+  IncidentEngine,
+  parseIncidentsConfig,
+} from '../incidents/index.ts';
 import { defaultIngestLimits } from '../ingest/index.ts';
 import { parseNotificationsConfig } from '../notify/index.ts';
 import {
   AlertingRuntime,
   createInProcessBus,
+  IncidentRuntime,
   startDetectionThread,
   TraceAnalytics,
   TraceIngest,
@@ -61,9 +68,14 @@ export async function startPlatform(
   }
 
   // opsight.yaml's alerting sections and channels: a bad key stops startup, naming its path.
-  const sections = readFileSections(sources, [...ALERTING_SECTIONS, 'notifications']);
+  const sections = readFileSections(sources, [
+    ...ALERTING_SECTIONS,
+    'notifications',
+    INCIDENTS_SECTION,
+  ]);
   parseAlertingConfig(sections, clock.nowMs());
   const notifications = parseNotificationsConfig(sections.notifications);
+  const incidentOptions = parseIncidentsConfig(sections[INCIDENTS_SECTION]);
 
   const store = await openEmbeddedStore({
     dataDir: config.dataDir,
@@ -121,6 +133,19 @@ export async function startPlatform(
     notifications,
     { intervalMs: durationMs(config.alertingInterval) },
   );
+  // Incidents: anomalies, firing alerts and the engine's own endpoint checks correlated in event
+  // time (one step per closed trace bucket), with root cause, lifecycle and notifications through
+  // the alerting channels; kept in <dataDir>/state (docs/incidents-runtime.md).
+  const incidents = await IncidentRuntime.open({
+    state,
+    clock,
+    logger: logger.child({ component: 'incidents' }),
+    engine: new IncidentEngine(incidentOptions, (input) => analyzeRootCause(input)),
+    traceAnalytics,
+    ...(detection === undefined ? {} : { detection }),
+    alerting,
+    notifier: alerting,
+  });
   let ready = false;
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
@@ -138,6 +163,7 @@ export async function startPlatform(
       ...(chaos === undefined ? {} : { chaos }),
       traces,
       traceAnalytics,
+      incidents,
     },
     {
       maxBodyBytes: config.maxBodyBytes,
@@ -171,6 +197,7 @@ export async function startPlatform(
     chaos === undefined ? undefined : await startDemoShop(config, url, chaos, clock, logger);
   alerting.start();
   traceAnalytics.start();
+  incidents.start();
   ready = true;
   logger.info({ url, dataDir: config.dataDir, demo: config.demo }, 'opsight listening');
 
@@ -188,6 +215,8 @@ export async function startPlatform(
         await app.close();
         stopSpanFeed();
         await traceAnalytics.close();
+        // Its last steps are stored and their notifications sent while alerting is open.
+        await incidents.close();
         await alerting.close();
         await detection?.close();
         await state.close();
