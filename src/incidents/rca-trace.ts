@@ -359,7 +359,7 @@ export function analyzeTraces(
         const ch = list[childList[c]!]!;
         const from = Math.max(ch.startMs, s.startMs);
         const to = Math.min(ch.startMs + ch.durationMs, end);
-        if (to <= from) continue;
+        if (!(to > from)) continue; // also skips NaN times
         // Children are in start order, so one sweep merges overlapping intervals.
         if (Number.isNaN(curFrom) || from > curTo) {
           if (!Number.isNaN(curFrom)) covered += curTo - curFrom;
@@ -370,7 +370,7 @@ export function analyzeTraces(
         }
       }
       if (!Number.isNaN(curFrom)) covered += curTo - curFrom;
-      const self = Math.max(0, s.durationMs - covered);
+      const self = s.durationMs - covered > 0 ? s.durationMs - covered : 0; // NaN → 0
       const ii = inst[i]!;
       if (ii >= 0) instSelfMs[ii]! += self;
     }
@@ -527,7 +527,8 @@ export function analyzeTraces(
         const b = baselineSelf.get(instUnit[k]!.key) ?? 0;
         const self = instSelfMs[k]!;
         const ex = self - b;
-        if (self < b * options.latencyFactor || ex < options.minLatencyExcessMs) continue;
+        // Written so NaN (a malformed span's time) never counts as slow.
+        if (!(self >= b * options.latencyFactor) || !(ex >= options.minLatencyExcessMs)) continue;
         if (
           best < 0 ||
           ex > bestExcess ||

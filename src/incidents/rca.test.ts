@@ -300,6 +300,21 @@ describe('analyzeRootCause', () => {
     expect(r.candidates[0]!.evidence.path.at(-1)).toBe('payment');
   });
 
+  it('survives malformed spans: NaN times, self-parents, duplicate ids, cycles', () => {
+    const good = traces(20, shop({}), shop({ paymentMs: 1_000 }), (i) => i % 2 === 0);
+    const first = good[0]!;
+    const bad: Span[] = [
+      { ...first, spanId: 'aaaaaaaaaaaaaaaa', durationMs: Number.NaN },
+      { ...first, spanId: 'bbbbbbbbbbbbbbbb', parentSpanId: 'bbbbbbbbbbbbbbbb' },
+      { ...first, startMs: Number.NaN },
+      { ...first, traceId: 'c'.repeat(32), spanId: 'c1', parentSpanId: 'c2' },
+      { ...first, traceId: 'c'.repeat(32), spanId: 'c2', parentSpanId: 'c1' },
+    ];
+    const r = analyzeRootCause(input([...good, ...bad], []));
+    expect(r.rootCause).toMatchObject({ service: 'payment', kind: 'latency' });
+    expect(Number.isFinite(r.candidates[0]!.score)).toBe(true);
+  });
+
   it('names no root cause and no candidates for an empty input', () => {
     const r = analyzeRootCause({
       fromMs: T0,
