@@ -116,3 +116,13 @@ export {
   type RecentReading,
   type VehicleSummary,
 } from './fleet-runtime.ts';
+export {
+  REVIEW_ITEMS_COLLECTION,
+  REVIEW_META_COLLECTION,
+  type ReviewListener,
+  type ReviewLogger,
+  ReviewRuntime,
+  type ReviewRuntimeOptions,
+  type SeriesVerdictLabel,
+  seriesName,
+} from './review-runtime.ts';
