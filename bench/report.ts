@@ -5,6 +5,8 @@
 import type { DetectorBenchResult } from './detect.ts';
 import type { EngineName, FormatName } from './engines.ts';
 import type { QueryStats, RunResult } from './measure.ts';
+import type { RcaBenchResult } from './rca.ts';
+import type { IncidentRcaBenchResult } from './rca-incident.ts';
 import type { StoreDirectResult } from './store-direct.ts';
 
 export interface Hardware {
@@ -28,6 +30,8 @@ export interface BenchResults {
   readonly storeDirect: StoreDirectResult[];
   /** Detector throughput and state size (issue 3), when measured. */
   detectors?: DetectorBenchResult;
+  /** Root-cause analysis latency at 100k spans (issue 4 item 11), when measured. */
+  rca?: { synthetic?: RcaBenchResult; incident?: IncidentRcaBenchResult };
   readonly skipped: { readonly what: string; readonly reason: string }[];
   readonly errors: string[];
   readonly notes: string[];

@@ -24,6 +24,8 @@ import {
 } from './engines.ts';
 import type { ClientRequests } from './http-load.ts';
 import { type RunResult, runEngineFormat } from './measure.ts';
+import { runRcaBench } from './rca.ts';
+import { renderIncidentRcaBench, runIncidentRcaBench } from './rca-incident.ts';
 import {
   type BenchResults,
   type Hardware,
@@ -131,6 +133,7 @@ async function main(): Promise<number> {
       'no-record': { type: 'boolean', default: false },
       'no-store': { type: 'boolean', default: false },
       'no-detectors': { type: 'boolean', default: false },
+      'no-rca': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -147,6 +150,7 @@ async function main(): Promise<number> {
         '  --query-runs N          timed query runs after 2 warm-ups (default 20)',
         '  --no-store              skip the in-process store figure',
         '  --no-detectors          skip the detector throughput and state-size figures',
+        '  --no-rca                skip the root-cause analysis latency at 100k spans',
         '  --record / --no-record  append to docs/performance.md (default: only full runs of everything)',
         '  --keep                  keep the temporary data dirs',
         '',
@@ -290,6 +294,24 @@ async function main(): Promise<number> {
         const message = err instanceof Error ? err.message : String(err);
         loud(`detector bench FAILED: ${message}`);
         results.errors.push(`detectors: ${message}`);
+      }
+    }
+    if (flags['no-rca'] !== true) {
+      // Issue 4 item 11: analyzeRootCause on >= 100k spans, hand-built traces (bench/rca.ts)
+      // and the window of a simulated incident as the pipeline hands it over (rca-incident.ts).
+      try {
+        const synthetic = runRcaBench();
+        const mid = synthetic.wallMs[Math.floor(synthetic.wallMs.length / 2)] ?? Number.NaN;
+        log(
+          `\nRCA, ${synthetic.spans} hand-built spans: median ${mid.toFixed(0)} ms wall over ${synthetic.runs} runs (root ${synthetic.root})`,
+        );
+        const incident = await runIncidentRcaBench();
+        log(`\n${renderIncidentRcaBench(incident)}`);
+        results.rca = { synthetic, incident };
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        loud(`rca bench FAILED: ${message}`);
+        results.errors.push(`rca: ${message}`);
       }
     }
   } finally {
