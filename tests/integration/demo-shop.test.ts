@@ -259,4 +259,27 @@ describe('demo shop traffic', () => {
     await expect(fetch(`${s.urls.frontend}/health`)).rejects.toThrow();
     await rx.close();
   });
+
+  it('stops promptly while requests hang, and flushes the spans it has', async () => {
+    const rx = await startOtlpReceiver();
+    const c = new ShopChaos({ nowMs: () => Date.now() });
+    const s = await startShop({
+      otlpUrl: rx.url,
+      chaos: c,
+      clock: { nowMs: () => Date.now() },
+      logger: pino({ level: 'silent' }),
+      seed: 12,
+      ratePerS: 40,
+      exportIntervalMs: 60_000,
+    });
+    c.timeout('/query');
+    await waitFor('a hung db query', () => (c.hungCount() > 0 ? true : undefined));
+    const started = Date.now();
+    await s.stop();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(c.hungCount()).toBe(0);
+    // The export period is a minute: what arrived was flushed by stop().
+    expect(rx.spans.length).toBeGreaterThan(0);
+    await rx.close();
+  });
 });
