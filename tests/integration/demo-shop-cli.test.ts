@@ -3,8 +3,10 @@
  * server's own /v1/traces, and a delay set through POST /simulate/delay shows in the stored
  * payment spans (GET /api/v1/traces). `--no-shop` leaves the chaos routes answering 503.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type OpsightProcess, startOpsight } from '../support/opsight-process.ts';
+import { type OpsightProcess, startOpsight, tempDataDir } from '../support/opsight-process.ts';
 import { waitFor } from '../support/otlp-receiver.ts';
 
 interface StoredSpan {
@@ -16,7 +18,10 @@ interface StoredSpan {
 
 const running: OpsightProcess[] = [];
 afterAll(async () => {
-  for (const p of running) await p.kill();
+  for (const p of running) {
+    await p.kill();
+    rmSync(p.dataDir, { recursive: true, force: true });
+  }
 });
 
 async function json(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
@@ -99,5 +104,44 @@ describe('demo shop in opsight start', () => {
     expect((res.body as { code: string }).code).toBe('CHAOS_UNAVAILABLE');
     expect(p.output()).not.toMatch(/demo shop started/);
     expect(await p.stop()).toBe(0);
+  });
+
+  it('bound to 0.0.0.0 with an API key, the shop exports over loopback with the key', async () => {
+    const dir = tempDataDir();
+    const keyFile = join(dir, 'keys');
+    const key = 'shop-cli-test-key-0123456789';
+    writeFileSync(keyFile, `${key}\n`);
+    const p = await startOpsight({
+      dataDir: join(dir, 'data'),
+      args: [
+        '--host',
+        '0.0.0.0',
+        '--api-key-file',
+        keyFile,
+        '--shop-rate',
+        '25',
+        '--demo-services',
+        '1',
+      ],
+    });
+    running.push(p);
+    const base = p.url.replace('0.0.0.0', '127.0.0.1');
+    expect((await fetch(`${base}/simulate/status`)).status).toBe(401);
+    const headers = { 'x-api-key': key };
+    expect((await fetch(`${base}/simulate/status`, { headers })).status).toBe(200);
+    const fromMs = Date.now() - 60_000;
+    await waitFor(
+      'shop traces in the store',
+      async () => {
+        const res = await fetch(`${base}/api/v1/traces?service=checkout&from=${fromMs}`, {
+          headers,
+        });
+        const body = (await res.json()) as { traces?: unknown[] };
+        return (body.traces?.length ?? 0) > 0 ? true : undefined;
+      },
+      30_000,
+    );
+    expect(await p.stop()).toBe(0);
+    expect(p.output()).not.toMatch(/could not export spans/);
   });
 });
