@@ -10,8 +10,11 @@
  * shop at a higher request rate then supplies every span that started in that window — at
  * least `minSpans` — in place of the pipeline's bounded sample, and analyzeRootCause is timed
  * on it over several runs after a warm-up. The statistics keep the low-rate counts (RCA reads
- * totals and baselines from them, not its cost).
+ * totals and baselines from them, not its cost). `npm run bench` runs it; alone:
+ * `node dist/bench/rca-incident.js` after a build.
  */
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { analyzeRootCause, type RcaInput } from '../src/incidents/index.ts';
 import { createShopSimulator, type ShopFault } from '../src/simulate/index.ts';
 import { percentile, runAiops } from './aiops-harness.ts';
@@ -120,4 +123,18 @@ export function renderIncidentRcaBench(r: IncidentRcaBenchResult): string {
     `  analyzeRootCause: median ${r.medianMs} ms, p95 ${r.p95Ms} ms (min ${r.minMs}, max ${r.maxMs}; ${r.runs} runs after a warm-up)`,
     `  root cause: ${r.rootCause}`,
   ].join('\n');
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runIncidentRcaBench().then(
+    (r) => {
+      process.stdout.write(
+        `${renderIncidentRcaBench(r)}\n${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, loadAverage: loadavg(), ...r })}\n`,
+      );
+    },
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
