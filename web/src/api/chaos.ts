@@ -12,13 +12,13 @@ export interface ChaosStatus {
   readonly faults: readonly ChaosFault[];
 }
 
-/** Status, or `undefined` when the server has no demo shop (503, or 404 on older servers). */
-export async function getChaosStatus(signal?: AbortSignal): Promise<ChaosStatus | undefined> {
+/** Status, or `null` when the server has no demo shop (503, or 404 on older servers). */
+export async function getChaosStatus(signal?: AbortSignal): Promise<ChaosStatus | null> {
   try {
     const body = await getJson<unknown>('/simulate/status', signal);
     return parseChaosStatus(body);
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 503 || err.status === 404)) return undefined;
+    if (err instanceof ApiError && (err.status === 503 || err.status === 404)) return null;
     throw err;
   }
 }

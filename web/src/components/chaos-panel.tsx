@@ -50,7 +50,7 @@ export function ChaosPanel(props: { readonly refreshKey: unknown }): React.JSX.E
         Chaos <span className="sub">fault injection in the demo shop</span>
       </h2>
       {!loaded ? <p className="sub">Loading…</p> : null}
-      {loaded && status.value === undefined && status.error === undefined ? (
+      {status.value === null ? (
         <div className="banner chaos-off" data-chaos-unavailable>
           Demo shop not running: start opsight with the demo shop to inject faults.
         </div>

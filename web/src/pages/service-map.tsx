@@ -18,7 +18,12 @@ import { navigate, servicePath } from '../router.ts';
 
 const MAP_WINDOW_MS = 5 * 60_000;
 const REFRESH_SLOT_MS = 5_000;
-const NODE_W = 168;
+/** Node width: fits the longest name and stats line, within these bounds (px). */
+const NODE_MIN_W = 168;
+const NODE_MAX_W = 320;
+/** Rough glyph widths of the node's two text lines (15 px bold sans, 11 px mono). */
+const NAME_CHAR_PX = 9;
+const STATS_CHAR_PX = 6.8;
 const NODE_H = 62;
 const COL_GAP = 200;
 const ROW_GAP = 44;
@@ -93,6 +98,20 @@ function edgeColour(e: ServiceEdge): string {
 
 function MapSvg(props: { readonly map: ServiceMap }): React.JSX.Element {
   const { map } = props;
+  const statsOf = (node: ServiceNode | undefined): string =>
+    node
+      ? `${formatNumber(node.requestRatePerS)}/s · ${formatPercent(node.errorRate * 100)}% · p95 ${formatMs(node.p95Ms)}`
+      : 'no server spans';
+  const nodeW = Math.min(
+    NODE_MAX_W,
+    Math.max(
+      NODE_MIN_W,
+      ...map.nodes.map(
+        (n) => 24 + Math.max(n.service.length * NAME_CHAR_PX, statsOf(n).length * STATS_CHAR_PX),
+      ),
+    ),
+  );
+  const maxNameChars = Math.floor((nodeW - 24) / NAME_CHAR_PX);
   const layout = useMemo(
     () =>
       layoutServiceMap(
@@ -111,10 +130,10 @@ function MapSvg(props: { readonly map: ServiceMap }): React.JSX.Element {
     const count = perLayer.get(n.layer) ?? 1;
     const colH = count * NODE_H + (count - 1) * ROW_GAP;
     const top = (heightPx - colH) / 2;
-    pos.set(n.id, { x: PAD + n.layer * (NODE_W + COL_GAP), y: top + n.row * (NODE_H + ROW_GAP) });
+    pos.set(n.id, { x: PAD + n.layer * (nodeW + COL_GAP), y: top + n.row * (NODE_H + ROW_GAP) });
   }
   const widthPx =
-    PAD * 2 + Math.max(1, layout.layers) * NODE_W + Math.max(0, layout.layers - 1) * COL_GAP;
+    PAD * 2 + Math.max(1, layout.layers) * nodeW + Math.max(0, layout.layers - 1) * COL_GAP;
   const byName = new Map(map.nodes.map((n) => [n.service, n]));
 
   return (
@@ -152,7 +171,7 @@ function MapSvg(props: { readonly map: ServiceMap }): React.JSX.Element {
         let lx: number;
         let ly: number;
         if (b.x > a.x) {
-          const x1 = a.x + NODE_W;
+          const x1 = a.x + nodeW;
           const y1 = a.y + NODE_H / 2;
           const x2 = b.x - 2;
           const y2 = b.y + NODE_H / 2;
@@ -166,9 +185,9 @@ function MapSvg(props: { readonly map: ServiceMap }): React.JSX.Element {
           ly = u * u * u * y1 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y2 - 6;
         } else {
           // A call back to the same or an earlier layer (a cycle): loop under the boxes.
-          const x1 = a.x + NODE_W / 2;
+          const x1 = a.x + nodeW / 2;
           const y1 = a.y + NODE_H;
-          const x2 = b.x + NODE_W / 2 + (a === b ? 30 : 0);
+          const x2 = b.x + nodeW / 2 + (a === b ? 30 : 0);
           const y2 = b.y + NODE_H + 2;
           const dip = Math.max(y1, y2) + 40;
           d = `M${x1},${y1} C${x1},${dip} ${x2},${dip} ${x2},${y2}`;
@@ -216,14 +235,13 @@ function MapSvg(props: { readonly map: ServiceMap }): React.JSX.Element {
               if (ev.key === 'Enter' || ev.key === ' ') navigate(servicePath(n.id));
             }}
           >
-            <rect width={NODE_W} height={NODE_H} rx={10} fill={HEALTH_FILL[health]} />
+            <rect width={nodeW} height={NODE_H} rx={10} fill={HEALTH_FILL[health]} />
+            <title>{n.id}</title>
             <text x={12} y={24} className="map-node-name">
-              {n.id}
+              {n.id.length > maxNameChars ? `${n.id.slice(0, maxNameChars - 1)}…` : n.id}
             </text>
             <text x={12} y={46} className="map-node-stats">
-              {node
-                ? `${formatNumber(node.requestRatePerS)}/s · ${formatPercent(node.errorRate * 100)}% · p95 ${formatMs(node.p95Ms)}`
-                : 'no server spans'}
+              {statsOf(node)}
             </text>
           </g>
         );
