@@ -30,6 +30,7 @@ describe('parseIncidentsConfig', () => {
       rca_interval: '30s',
       rca_lookback: '2m',
       max_incidents_kept: 10,
+      max_timeline_entries: 100,
       severity_rules: [
         { severity: 'critical', when: { kinds: ['absence'], error_rate_above: 0.1 } },
         { severity: 'low', when: { only_alert_severities: ['info', 'warning'] } },
@@ -52,6 +53,7 @@ describe('parseIncidentsConfig', () => {
       rcaIntervalMs: 30_000,
       rcaLookbackMs: 120_000,
       maxIncidentsKept: 10,
+      maxTimelineEntries: 100,
       severityRules: [
         { severity: 'critical', when: { kinds: ['absence'], errorRateAbove: 0.1 } },
         { severity: 'low', when: { onlyAlertSeverities: ['info', 'warning'] } },

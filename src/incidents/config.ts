@@ -112,6 +112,7 @@ const TOP_KEYS = [
   'recovery',
   'reopen_within',
   'max_signals',
+  'max_timeline_entries',
   'rca_interval',
   'rca_lookback',
   'max_incidents_kept',
@@ -219,6 +220,10 @@ export function parseIncidentsConfig(section: unknown): IncidentOptions {
   const rcaLookbackMs = r.duration(section, 'rca_lookback', path);
   const maxSignalsKept = r.num(section, 'max_signals', path, { min: 1, integer: true });
   const maxIncidentsKept = r.num(section, 'max_incidents_kept', path, { min: 1, integer: true });
+  const maxTimelineEntries = r.num(section, 'max_timeline_entries', path, {
+    min: 10,
+    integer: true,
+  });
   const severityRules =
     section.severity_rules === undefined || section.severity_rules === null
       ? undefined
@@ -251,6 +256,7 @@ export function parseIncidentsConfig(section: unknown): IncidentOptions {
     ...(rcaLookbackMs === undefined ? {} : { rcaLookbackMs }),
     ...(maxSignalsKept === undefined ? {} : { maxSignalsKept }),
     ...(maxIncidentsKept === undefined ? {} : { maxIncidentsKept }),
+    ...(maxTimelineEntries === undefined ? {} : { maxTimelineEntries }),
     ...(severityRules === undefined ? {} : { severityRules }),
     detector: detector as unknown as EndpointDetectorOptions,
   };

@@ -369,6 +369,39 @@ describe('IncidentEngine: correlation', () => {
     expect(e.list()[0]?.signalCount).toBe(50);
   });
 
+  it('correlates with services RCA found affected, not only signalled ones', () => {
+    // RCA names shipping as affected (no signal there yet); a later shipping signal joins.
+    const analyzer: RootCauseAnalyzer = (input) => ({
+      ...fakeAnalyzer(input),
+      affectedServices: ['payment', 'shipping'],
+    });
+    const e = new IncidentEngine(defaultIncidentOptions(), analyzer);
+    step(e, T0, [sig('payment', 'errors', T0)]);
+    step(e, T0 + 10_000, [sig('shipping', 'errors', T0 + 10_000)]);
+    expect(e.list()).toHaveLength(1);
+    expect(engineWith(fakeAnalyzer)).toHaveLength(2);
+    function engineWith(a: RootCauseAnalyzer): Incident[] {
+      const plain = new IncidentEngine(defaultIncidentOptions(), a);
+      step(plain, T0, [sig('payment', 'errors', T0)]);
+      step(plain, T0 + 10_000, [sig('shipping', 'errors', T0 + 10_000)]);
+      return plain.list();
+    }
+  });
+
+  it('bounds the timeline, dropping signal entries before lifecycle ones', () => {
+    const e = engine({ maxTimelineEntries: 10 });
+    step(e, T0, [sig('payment', 'errors', T0)]);
+    e.acknowledge('inc-000001', 'ana', undefined, T0 + 1);
+    for (let j = 0; j < 20; j++) {
+      step(e, T0 + 2 + j, [sig('payment', 'errors', T0 + 2 + j, { id: `s${j}` })]);
+    }
+    const t = e.get('inc-000001')?.timeline ?? [];
+    expect(t).toHaveLength(10);
+    expect(t.map((x) => x.action).slice(0, 2)).toEqual(['opened', 'acknowledged']);
+    expect(t.at(-1)?.note).toBe('payment errors');
+    expect(e.get('inc-000001')?.signalCount).toBe(21);
+  });
+
   it('keeps at most maxSignalsKept signals but counts them all', () => {
     const e = engine({ maxSignalsKept: 3 });
     step(

@@ -62,6 +62,8 @@ export interface IncidentOptions {
   readonly reopenWithinMs: number;
   /** Distinct signals kept per incident (the rest are counted in signalCount only). */
   readonly maxSignalsKept: number;
+  /** Timeline entries kept per incident (lifecycle entries outlive signal and note entries). */
+  readonly maxTimelineEntries: number;
   /** RCA reruns this often while an incident is open, even without new signals. */
   readonly rcaIntervalMs: number;
   /** RCA looks this far before the first signal (the onset often precedes detection). */
@@ -78,6 +80,7 @@ export function defaultIncidentOptions(): IncidentOptions {
     recoveryMs: 2 * 60_000,
     reopenWithinMs: 30 * 60_000,
     maxSignalsKept: 200,
+    maxTimelineEntries: 500,
     rcaIntervalMs: 60_000,
     rcaLookbackMs: 60_000,
     maxIncidentsKept: 1000,
@@ -142,6 +145,13 @@ function byId(a: string, b: string): number {
 
 function signalServices(inc: Pick<Incident, 'signals'>): Set<string> {
   return new Set(inc.signals.map((s) => s.service));
+}
+
+/** Services of an incident for correlation: its signals' and those RCA found affected. */
+function servicesOf(inc: Pick<Incident, 'signals' | 'affectedServices'>): Set<string> {
+  const out = signalServices(inc);
+  for (const s of inc.affectedServices) out.add(s);
+  return out;
 }
 
 function snapshot(d: Draft): Incident {
@@ -258,7 +268,7 @@ export class IncidentEngine {
       if (t.opened) rec.inc.severity = computed;
       else if (t.reopened && computed !== rec.inc.severity) {
         // A recurrence is judged afresh: it may be milder than the first occurrence.
-        rec.inc.timeline.push({
+        this.#log(rec.inc, {
           atMs: wm,
           action: 'severity',
           by: BY,
@@ -267,7 +277,7 @@ export class IncidentEngine {
         });
         rec.inc.severity = computed;
       } else if (severityRank(computed) > severityRank(rec.inc.severity)) {
-        rec.inc.timeline.push({
+        this.#log(rec.inc, {
           atMs: wm,
           action: 'severity',
           by: BY,
@@ -334,12 +344,12 @@ export class IncidentEngine {
     }
     if (rec.inc.status === 'acknowledged') {
       if (note !== undefined) {
-        rec.inc.timeline.push({ atMs, action: 'note', by, note });
+        this.#log(rec.inc, { atMs, action: 'note', by, note });
         rec.inc.updatedAtMs = atMs;
       }
       return { kind: 'acknowledged', incident: snapshot(rec.inc) };
     }
-    rec.inc.timeline.push({
+    this.#log(rec.inc, {
       atMs,
       action: 'acknowledged',
       by,
@@ -464,7 +474,7 @@ export class IncidentEngine {
       (r) =>
         s.atMs <= r.inc.lastSignalAtMs + o.correlationWindowMs &&
         s.lastAtMs >= r.inc.firstDetectedMs - o.correlationWindowMs &&
-        connected(s.service, signalServices(r.inc), adjacency, affected),
+        connected(s.service, servicesOf(r.inc), adjacency, affected),
     );
     if (near.length > 0) {
       near.sort((a, b) => a.inc.openedAtMs - b.inc.openedAtMs || byId(a.inc.id, b.inc.id));
@@ -517,7 +527,7 @@ export class IncidentEngine {
     rec.inc.signalCount += 1;
     if (rec.inc.signals.length < this.#o.maxSignalsKept) {
       rec.inc.signals.push(s);
-      rec.inc.timeline.push({ atMs: wm, action: 'signal', by: BY, note: s.description });
+      this.#log(rec.inc, { atMs: wm, action: 'signal', by: BY, note: s.description });
     }
     rec.inc.firstDetectedMs = Math.min(rec.inc.firstDetectedMs, s.atMs);
     rec.inc.lastSignalAtMs = Math.max(rec.inc.lastSignalAtMs, s.lastAtMs);
@@ -563,7 +573,7 @@ export class IncidentEngine {
   }
 
   #reopen(rec: Rec, s: Signal, wm: number, touched: Map<string, Touch>): void {
-    rec.inc.timeline.push({
+    this.#log(rec.inc, {
       atMs: wm,
       action: 'reopened',
       by: BY,
@@ -598,7 +608,7 @@ export class IncidentEngine {
     target.inc.signalCount += other.inc.signalCount;
     target.inc.firstDetectedMs = Math.min(target.inc.firstDetectedMs, other.inc.firstDetectedMs);
     target.inc.lastSignalAtMs = Math.max(target.inc.lastSignalAtMs, other.inc.lastSignalAtMs);
-    target.inc.timeline.push({
+    this.#log(target.inc, {
       atMs: wm,
       action: 'note',
       by: BY,
@@ -620,7 +630,7 @@ export class IncidentEngine {
     action: 'resolved' | 'auto_resolved',
     note: string | undefined,
   ): void {
-    rec.inc.timeline.push({
+    this.#log(rec.inc, {
       atMs,
       action,
       by,
@@ -661,7 +671,7 @@ export class IncidentEngine {
       inc.analyzedAtMs = toMs;
       const note = `root-cause analysis failed: ${err instanceof Error ? err.message : String(err)}`;
       if (inc.timeline.findLast((t) => t.action === 'note' && t.by === BY)?.note !== note) {
-        inc.timeline.push({ atMs: toMs, action: 'note', by: BY, note });
+        this.#log(inc, { atMs: toMs, action: 'note', by: BY, note });
       }
       return false;
     }
@@ -689,7 +699,7 @@ export class IncidentEngine {
         : `${c.service}${c.endpoint === undefined ? '' : ` ${c.endpoint}`} ${c.kind}`;
     const now = rootName(inc.rootCause);
     if (now !== rootName(rootBefore)) {
-      inc.timeline.push({
+      this.#log(inc, {
         atMs: toMs,
         action: 'root_cause',
         by: BY,
@@ -699,6 +709,19 @@ export class IncidentEngine {
       });
     }
     return before !== JSON.stringify([inc.rootCause, inc.affectedServices, inc.affectedEndpoints]);
+  }
+
+  /**
+   * Appends to the timeline. Beyond maxTimelineEntries the oldest `signal`, `root_cause` or
+   * `note` entry goes first (lifecycle entries are kept), so a long incident stays bounded.
+   */
+  #log(inc: Draft, entry: TimelineEntry): void {
+    inc.timeline.push(entry);
+    if (inc.timeline.length <= this.#o.maxTimelineEntries) return;
+    const i = inc.timeline.findIndex(
+      (t) => t.action === 'signal' || t.action === 'root_cause' || t.action === 'note',
+    );
+    inc.timeline.splice(i < 0 ? 0 : i, 1);
   }
 
   /** Every signalled service and endpoint is affected, whatever RCA says (or if it failed). */
