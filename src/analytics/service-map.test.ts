@@ -58,6 +58,14 @@ describe('ServiceMapBuilder edges', () => {
       },
     ]);
     expect(m.counters()).toMatchObject({ matchedCalls: 2, pendingClientSpans: 0 });
+    // A window reaching back before the first data covers (and divides by) the data's time only.
+    expect(m.map(-3_600_000, 20 * S)).toEqual(map);
+    expect(new ServiceMapBuilder().map(0, 60 * S)).toEqual({
+      fromMs: 0,
+      toMs: 0,
+      nodes: [],
+      edges: [],
+    });
   });
 
   it('falls back to peer.service, then server.address, for callees without spans', () => {

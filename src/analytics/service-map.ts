@@ -176,6 +176,8 @@ export class ServiceMapBuilder {
   /** traceId/parentSpanId of a server span → the server span's service. */
   readonly #servers = new Map<string, PendingServer>();
   #closedUpToMs = Number.NEGATIVE_INFINITY;
+  /** Start of the earliest bucket that ever got data: windows (and rates) start no earlier. */
+  #firstBucketMs = Number.POSITIVE_INFINITY;
   #matched = 0;
   #peer = 0;
   #unresolved = 0;
@@ -286,6 +288,7 @@ export class ServiceMapBuilder {
       };
       this.#nodes.set(span.service, n);
     }
+    if (start < this.#firstBucketMs) this.#firstBucketMs = start;
     record(n, start, endMs, span.durationMs, spanFailed(span));
   }
 
@@ -305,6 +308,7 @@ export class ServiceMapBuilder {
       e = { from: client.service, to, open: new Map(), closed: [] };
       this.#edges.set(key, e);
     }
+    if (start < this.#firstBucketMs) this.#firstBucketMs = start;
     record(e, start, client.endMs, client.durationMs, client.failed);
   }
 
@@ -352,14 +356,17 @@ export class ServiceMapBuilder {
 
   /**
    * The map over the closed buckets lying entirely inside [fromMs, toMs]. `fromMs`/`toMs` of the
-   * answer are the covered range [first bucket start, end of the last closed bucket), and rates
-   * are per second of it. Nodes: every service with server spans in the history (grey without
+   * answer are the covered range [first bucket start, end of the last closed bucket), starting
+   * no earlier than the first bucket that ever got data, and rates are per second of it. Nodes: every service with server spans in the history (grey without
    * requests in the window) plus every callee of an edge in the window; sorted by name. Edges:
    * those with calls in the window, sorted by (from, to).
    */
   map(fromMs: number, toMs: number): ServiceMap {
     const B = this.#o.bucketMs;
-    const a = Math.ceil(fromMs / B) * B;
+    // Rates are per second of the covered buckets: not before the first data (a map asked for
+    // the last 5 min of a system up for 1 min divides by 60 s, not 300 s).
+    const first = Number.isFinite(this.#firstBucketMs) ? this.#firstBucketMs : fromMs;
+    const a = Math.max(Math.ceil(fromMs / B) * B, first);
     const b = Math.min(Math.floor(toMs / B) * B, this.#closedUpToMs);
     const windowS = b > a ? (b - a) / 1000 : 0;
     const inside = (t: Track): Bucket[] =>
