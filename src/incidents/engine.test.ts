@@ -402,6 +402,31 @@ describe('IncidentEngine: correlation', () => {
     expect(e.get('inc-000001')?.signalCount).toBe(21);
   });
 
+  it('gives the same incidents whatever order a batch arrives in', () => {
+    const rng = createRng(3);
+    const services = ['payment', 'checkout', 'warehouse', 'reports', 'vm-7', 'frontend'];
+    const batch = Array.from({ length: 30 }, (_, j) =>
+      sig(services[j % services.length] as string, 'errors', T0 + Math.floor(rng.next() * 30_000), {
+        id: `a${j}`,
+      }),
+    );
+    const run = (signals: Signal[]) => {
+      const e = engine();
+      step(e, T0 + 30_000, signals);
+      return e.list();
+    };
+    const want = run(batch);
+    expect(want.length).toBeGreaterThan(1);
+    for (let k = 0; k < 5; k++) {
+      const shuffled = [...batch];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j] as Signal, shuffled[i] as Signal];
+      }
+      expect(run(shuffled)).toEqual(want);
+    }
+  });
+
   it('keeps at most maxSignalsKept signals but counts them all', () => {
     const e = engine({ maxSignalsKept: 3 });
     step(
