@@ -400,7 +400,11 @@ const ACTION_TEXT: Record<TimelineEntry['action'], string> = {
 };
 
 function Timeline(props: { readonly entries: readonly TimelineEntry[] }): React.JSX.Element {
-  const entries = [...props.entries].sort((a, b) => b.atMs - a.atMs);
+  // Newest first; entries of the same instant keep their recorded order, reversed.
+  const entries = props.entries
+    .map((e, n) => ({ e, n }))
+    .sort((a, b) => b.e.atMs - a.e.atMs || b.n - a.n)
+    .map(({ e }) => e);
   return (
     <section className="card side-card" aria-label="Timeline">
       <h2>

@@ -170,7 +170,7 @@ function IncidentRow(props: { readonly incident: Incident; readonly nowMs: numbe
       <td title={new Date(i.firstDetectedMs).toISOString()}>
         {formatDay(i.firstDetectedMs)} {formatClock(i.firstDetectedMs, true)}
       </td>
-      <td>{formatAge(i.firstDetectedMs, nowMs).replace(' ago', '')}</td>
+      <td className="nowrap">{formatAge(i.firstDetectedMs, nowMs).replace(' ago', '')}</td>
     </tr>
   );
 }
