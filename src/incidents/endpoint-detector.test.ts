@@ -252,6 +252,19 @@ describe('EndpointDetector', () => {
     expect(quiet.observe([], 20 * W)).toEqual([]);
   });
 
+  it('dates a fault in overlapping windows by the new data, not the window start', () => {
+    // A sliding minute every 10 s, as the runtime passes them.
+    const d = new EndpointDetector();
+    const slide = (n: number, shape: Shape) => ({
+      ...win(n, { ...shape, requests: 300, errors: (shape.errors ?? 0) * 6 }),
+      fromMs: (n - 5) * W,
+    });
+    for (let n = 5; n < 15; n++) d.observe([slide(n, {})], (n + 1) * W);
+    d.observe([slide(15, { errors: 10 })], 16 * W);
+    const out = d.observe([slide(16, { errors: 10 })], 17 * W);
+    expect(out).toMatchObject([{ kind: 'errors', atMs: 15 * W, lastAtMs: 17 * W }]);
+  });
+
   it('ignores a window it has already taken in', () => {
     const d = warm();
     const bad = win(10, { errors: 20 });

@@ -25,8 +25,9 @@
  * keeps holding above 0.8 × 2 = 1.6× baseline), and clears after `clearAfterWindows`
  * consecutive windows that do not hold. So a value hovering around a threshold does not flap.
  *
- * Signal ids are stable: `endpoint:<service>:<endpoint>:<kind>`. `atMs` is the start of the
- * first window that broke the threshold (for absence: the end of the last window with traffic);
+ * Signal ids are stable: `endpoint:<service>:<endpoint>:<kind>`. `atMs` is where the new data
+ * of the first window that broke the threshold starts (the window start, or the previous
+ * window's end when windows overlap) (for absence: the end of the last window with traffic);
  * `lastAtMs` the end of the latest window that held (for absence: the watermark).
  * The state is plain JSON (`snapshot()`/`restore()`), so it survives restarts.
  */
@@ -232,9 +233,13 @@ export class EndpointDetector {
     const timeoutShare = s.requestCount > 0 ? timeouts / s.requestCount : 0;
     const warm = e.learned >= o.warmupWindows;
     const enough = s.requestCount >= o.minRequests;
+    // Where this window's new data starts: windows may overlap (a sliding minute every 10 s),
+    // and a fault first seen in this window began in the part not seen before, as far as the
+    // stats can tell. Dating it by the window start would put it up to a window too early.
+    const newFromMs = prev === undefined ? s.fromMs : Math.max(s.fromMs, e.lastWindowToMs);
     const kinds: Partial<Record<EndpointSignalKind, KindState>> = { ...e.kinds };
     const judge = (kind: EndpointSignalKind, v: Verdict | undefined): void => {
-      const next = this.#step(kinds[kind], v, s.fromMs, s.toMs);
+      const next = this.#step(kinds[kind], v, newFromMs, s.toMs);
       if (next === undefined) delete kinds[kind];
       else kinds[kind] = next;
     };

@@ -743,6 +743,17 @@ describe('IncidentEngine: lifecycle', () => {
     ]);
   });
 
+  it('keeps the diagnosis made during the fault once its signals stop holding', () => {
+    const e = engine({ recoveryMs: 10 * MIN });
+    step(e, T0, [sig('checkout', 'latency', T0)]);
+    step(e, T0 + MIN, [sig('checkout', 'latency', T0, { lastAtMs: T0 + MIN })]);
+    expect(fakeAnalyzer.calls).toHaveLength(2);
+    // Nothing holds any more: no reruns while it waits to auto-resolve.
+    for (let k = 2; k <= 8; k++) step(e, T0 + k * MIN);
+    expect(fakeAnalyzer.calls).toHaveLength(2);
+    expect(e.get('inc-000001')?.analyzedAtMs).toBe(T0 + MIN);
+  });
+
   it('keeps correlating when the analyzer throws, and says so in the timeline once', () => {
     const e = new IncidentEngine(defaultIncidentOptions(), () => {
       throw new Error('boom');

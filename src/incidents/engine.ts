@@ -22,7 +22,7 @@
  * Lifecycle: active → acknowledged → resolved (by a person, or automatically when no signal
  * held for `recoveryMs`) → reopened (active, reopenCount + 1). Severity only goes up while
  * open ('escalated'; a reopened incident is judged afresh); RCA runs when an incident opens, gains signals, merges or reopens, and every
- * `rcaIntervalMs` while open. Incidents are plain JSON; `restore` rebuilds every index.
+ * `rcaIntervalMs` while open and its signals still hold. Incidents are plain JSON; `restore` rebuilds every index.
  */
 import type {
   EndpointStats,
@@ -257,10 +257,14 @@ export class IncidentEngine {
         analyze: false,
       };
       prior.set(id, rec.inc.severity);
+      // Interval reruns only while a signal held since the last analysis: once the fault is
+      // over, the spans are healthy again and a rerun would replace the diagnosis made during
+      // the fault with a weaker one (docs/aiops.md, findings).
+      const analyzedAtMs = rec.inc.analyzedAtMs;
       const due =
         t.analyze ||
-        rec.inc.analyzedAtMs === undefined ||
-        wm - rec.inc.analyzedAtMs >= this.#o.rcaIntervalMs;
+        analyzedAtMs === undefined ||
+        (wm - analyzedAtMs >= this.#o.rcaIntervalMs && rec.inc.lastSignalAtMs > analyzedAtMs);
       if (due && this.#runRca(rec, inputs)) t.changed = true;
       const facts = severityFacts(rec.inc.signals, inputs.stats, this.#o.detector.minRequests);
       const computed = severityOf(this.#o.severityRules, facts);
