@@ -37,6 +37,17 @@ export const ConfigSchema = Type.Object(
       maximum: 200,
       description: 'Mean requests per second of the demo shop traffic (0: none).',
     }),
+    demoPipeline: Type.Boolean({
+      description:
+        'With the demo on, also run the data-pipeline simulator (ingest → validate → enrich → store), one cycle a second.',
+    }),
+    reviewRate: Type.Number({
+      minimum: 0.005,
+      maximum: 0.02,
+      description:
+        'Share of events (pipeline events, fleet readings, anomalies) sampled for human review: 0.005..0.02.',
+    }),
+    reviewSeed: Type.Integer({ description: 'Seed of the review sampling hash.' }),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -84,6 +95,9 @@ export function defaultConfig(): Config {
     demoBackfill: '6h',
     demoShop: true,
     demoShopRate: 8,
+    demoPipeline: true,
+    reviewRate: 0.01,
+    reviewSeed: 1,
     logLevel: 'info',
     apiKeys: [],
     maxBodyBytes: 16 * 1024 * 1024,
@@ -104,6 +118,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OPSIGHT_RETENTION: 'retention',
   OPSIGHT_DEMO: 'demo',
   OPSIGHT_DEMO_SHOP: 'demoShop',
+  OPSIGHT_DEMO_PIPELINE: 'demoPipeline',
+  OPSIGHT_REVIEW_RATE: 'reviewRate',
   OPSIGHT_DETECT: 'detect',
   OPSIGHT_LOG_LEVEL: 'logLevel',
   OPSIGHT_MAX_BODY_BYTES: 'maxBodyBytes',

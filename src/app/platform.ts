@@ -22,6 +22,8 @@ import {
   AlertingRuntime,
   createInProcessBus,
   IncidentRuntime,
+  PipelineHealthRuntime,
+  ReviewRuntime,
   startDetectionThread,
   TraceAnalytics,
   TraceIngest,
@@ -42,6 +44,7 @@ import {
   readFileSections,
 } from './config.ts';
 import { startDemo } from './demo.ts';
+import { type RunningDemoPipeline, startDemoPipeline } from './demo-pipeline.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { systemClock } from './system-clock.ts';
 
@@ -146,6 +149,31 @@ export async function startPlatform(
     alerting,
     notifier: alerting,
   });
+  // Staged data pipelines, judged from their telemetry on the bus (docs/pipeline.md).
+  const pipelines = new PipelineHealthRuntime().attach(bus);
+  // Human review: a seeded 0.5-2 % sample of pipeline events, fleet readings and anomalies,
+  // kept in <dataDir>/state (docs/review.md).
+  const review = await ReviewRuntime.open(
+    { state, clock, logger: logger.child({ component: 'review' }) },
+    { seed: config.reviewSeed, rate: config.reviewRate },
+  );
+  const stopAnomalyReview = detection?.onAnomaly((a) => {
+    void review.offerAnomaly(a);
+  });
+  // The demo pipeline starts after the server listens; its control is looked up when called.
+  let demoPipeline: RunningDemoPipeline | undefined;
+  const pipelineDemo =
+    config.demo && config.demoPipeline
+      ? {
+          names: () => demoPipeline?.names() ?? [],
+          inject: (name: string, kind: 'spike' | 'degradation', cycles: number) => {
+            if (demoPipeline === undefined) {
+              throw new OpsError('NOT_READY', 'the demo pipeline is still starting');
+            }
+            return demoPipeline.inject(name, kind, cycles);
+          },
+        }
+      : undefined;
   let ready = false;
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
@@ -164,6 +192,9 @@ export async function startPlatform(
       traces,
       traceAnalytics,
       incidents,
+      pipelines,
+      ...(pipelineDemo === undefined ? {} : { pipelineDemo }),
+      review,
     },
     {
       maxBodyBytes: config.maxBodyBytes,
@@ -195,6 +226,19 @@ export async function startPlatform(
     : undefined;
   const shop =
     chaos === undefined ? undefined : await startDemoShop(config, url, chaos, clock, logger);
+  demoPipeline =
+    pipelineDemo === undefined
+      ? undefined
+      : await startDemoPipeline({
+          store,
+          bus,
+          clock,
+          logger: logger.child({ component: 'demo-pipeline' }),
+          seed: config.demoSeed,
+          name: 'signals',
+          maxSeriesPerMetric: config.maxSeriesPerMetric,
+          review,
+        });
   alerting.start();
   traceAnalytics.start();
   incidents.start();
@@ -212,13 +256,17 @@ export async function startPlatform(
         // The shop first: its exporters flush their last spans into the still-open server.
         await shop?.stop();
         await demo?.stop();
+        await demoPipeline?.stop();
         await app.close();
+        stopAnomalyReview?.();
+        pipelines.close();
         stopSpanFeed();
         await traceAnalytics.close();
         // Its last steps are stored and their notifications sent while alerting is open.
         await incidents.close();
         await alerting.close();
         await detection?.close();
+        await review.close();
         await state.close();
         await traceStore.close();
         await store.close();

@@ -16,10 +16,14 @@ import type {
   AlertingRuntime,
   Bus,
   DetectionRuntime,
+  FleetRuntime,
   IncidentRuntime,
+  PipelineHealthRuntime,
+  ReviewRuntime,
   TraceAnalytics,
   TraceIngest,
 } from '../pipeline/index.ts';
+import type { FleetAnomaly, FleetAnomalyKind, PipelineDisturbance } from '../simulate/index.ts';
 import type { Store } from '../store/index.ts';
 
 export interface ServerDeps {
@@ -40,6 +44,31 @@ export interface ServerDeps {
   readonly traceAnalytics?: TraceAnalytics;
   /** Span ingest and the trace store: enables POST /v1/traces and /api/v1/traces. */
   readonly traces?: TraceIngest;
+  /** Pipeline health from pipeline telemetry: enables /api/v1/pipelines. */
+  readonly pipelines?: PipelineHealthRuntime;
+  /** The demo's simulated pipelines: enables POST /api/v1/pipelines/:name/simulate. */
+  readonly pipelineDemo?: PipelineDemoControl;
+  /** The human review queue: enables /api/v1/review. */
+  readonly review?: ReviewRuntime;
+  /** Fleet readings, validation and risk: enables POST/GET /telemetry and /api/v1/fleet. */
+  readonly fleet?: FleetRuntime;
+  /** The demo's fleet emulator: enables POST /simulate_anomaly (503 without it). */
+  readonly fleetDemo?: FleetDemoControl;
+}
+
+/** The demo's fleet emulator, as the server controls it. */
+export interface FleetDemoControl {
+  /** Starts an anomaly now; throws OpsError NOT_FOUND for an unknown vehicle. */
+  inject(o: { kind: FleetAnomalyKind; vehicleId?: string; durationS: number }): FleetAnomaly;
+  vehicleIds(): string[];
+  /** Every anomaly injected so far (ground truth). */
+  anomalies(): readonly FleetAnomaly[];
+}
+
+/** The demo's pipeline simulators, as the server controls them. */
+export interface PipelineDemoControl {
+  names(): string[];
+  inject(name: string, kind: 'spike' | 'degradation', cycles: number): PipelineDisturbance;
 }
 
 /** Ingest limits without `nowMs`: the server stamps each request with `clock.nowMs()`. */

@@ -15,8 +15,11 @@ import { defaultServerOptions, type ServerDeps, type ServerOptions } from './opt
 import { registerAlertingRoutes } from './routes-alerting.ts';
 import { registerAnomalyRoutes } from './routes-anomalies.ts';
 import { registerChaosRoutes } from './routes-chaos.ts';
+import { registerFleetRoutes } from './routes-fleet.ts';
 import { registerIncidentRoutes } from './routes-incidents.ts';
 import { registerIngestRoutes } from './routes-ingest.ts';
+import { registerPipelineRoutes } from './routes-pipelines.ts';
+import { registerReviewRoutes } from './routes-review.ts';
 import { registerLiveRoutes } from './routes-live.ts';
 import { registerQueryRoutes } from './routes-query.ts';
 import { registerServiceMapRoutes } from './routes-service-map.ts';
@@ -85,6 +88,12 @@ export async function createServer(
         { name: 'meta', description: 'Schemas and probes' },
         { name: 'alerting', description: 'Alerts, rules, silences, notification deliveries' },
         { name: 'slo', description: 'SLOs, burn rates and health scores' },
+        { name: 'pipelines', description: 'Data pipeline health, SLOs and demo controls' },
+        { name: 'review', description: 'Human review of sampled events' },
+        {
+          name: 'fleet',
+          description: 'Vehicle fleet: lab-compatible /telemetry, risk, business impact, data quality',
+        },
         { name: 'chaos', description: 'Fault injection into the demo shop (/simulate/*)' },
         { name: 'incidents', description: 'Incidents, root cause, lifecycle' },
         { name: 'aiops', description: 'The original AIOps API (snake_case, ISO 8601)' },
@@ -145,6 +154,9 @@ export async function createServer(
   registerChaosRoutes(app, deps.chaos);
   registerServiceMapRoutes(app, ctx);
   if (deps.traces !== undefined) registerTraceRoutes(app, ctx, deps.traces);
+  if (deps.pipelines !== undefined) registerPipelineRoutes(app, ctx, deps.pipelines);
+  if (deps.review !== undefined) registerReviewRoutes(app, ctx, deps.review);
+  if (deps.fleet !== undefined) registerFleetRoutes(app, ctx, deps.fleet, deps.fleetDemo);
 
   await app.ready();
   return app;

@@ -1,0 +1,214 @@
+/**
+ * @module
+ * Human review API (docs/review.md), registered when a review runtime is wired:
+ * - `GET /api/v1/review?status=&stream=&limit=` → `{ items, stats }`, newest first;
+ * - `GET /api/v1/review/stats` → stats (pending, reviewed, rejection rate, time to review);
+ * - `GET /api/v1/review/labels` → `{ labels }`: verdicts on anomalies (1 real, 0 false alarm)
+ *   with their series, what `opsight review export` turns into CSVs `opsight eval` reads;
+ * - `GET /api/v1/review/items/:id`, `POST /api/v1/review/items/:id/claim|approve|reject` with
+ *   `{by, reason?}` (a rejection needs a reason; conflicts are 409 REVIEW_CONFLICT);
+ * - `GET /api/v1/live/review`: server-sent events, `item` per new or changed item.
+ */
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import { OpsError } from '../contract/index.ts';
+import type { ReviewRuntime } from '../pipeline/index.ts';
+import {
+  REVIEW_STATUSES,
+  REVIEW_STREAMS,
+  type ReviewStatus,
+  type ReviewStream,
+} from '../review/index.ts';
+import type { ServerContext } from './context.ts';
+import { openLiveStream } from './live-stream.ts';
+import { invalidParameter } from './params.ts';
+import { problemResponses } from './schemas.ts';
+
+const open = { additionalProperties: true } as const;
+const ItemSchema = Type.Object(
+  {
+    id: Type.String(),
+    stream: Type.String({ enum: [...REVIEW_STREAMS] }),
+    itemId: Type.String(),
+    subject: Type.String(),
+    atMs: Type.Number(),
+    reason: Type.String(),
+    status: Type.String({ enum: [...REVIEW_STATUSES] }),
+    sampledAtMs: Type.Number(),
+    data: Type.Object({}, open),
+  },
+  open,
+);
+const StatsSchema = Type.Object(
+  {
+    pending: Type.Number(),
+    claimed: Type.Number(),
+    reviewed: Type.Number(),
+    approved: Type.Number(),
+    rejected: Type.Number(),
+    rejectionRate: Type.Number(),
+    sampled: Type.Number(),
+    seen: Type.Number(),
+    rate: Type.Number(),
+  },
+  open,
+);
+const ListQuery = Type.Object({
+  status: Type.Optional(
+    Type.String({ description: `Comma-separated: ${REVIEW_STATUSES.join(', ')}` }),
+  ),
+  stream: Type.Optional(
+    Type.String({ description: `Comma-separated: ${REVIEW_STREAMS.join(', ')}` }),
+  ),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5_000, default: 200 })),
+});
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 2_000 }) });
+const VerdictBody = Type.Object(
+  {
+    by: Type.String({ minLength: 1, maxLength: 200, description: 'Who is reviewing' }),
+    reason: Type.Optional(Type.String({ maxLength: 2_000, description: 'Required to reject' })),
+  },
+  { additionalProperties: false },
+);
+const itemResponses = { 200: Type.Object({ item: ItemSchema }), ...problemResponses };
+
+function csv<T extends string>(
+  text: string | undefined,
+  field: string,
+  allowed: readonly T[],
+): T[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  return text.split(',').map((raw) => {
+    const v = raw.trim();
+    if (!(allowed as readonly string[]).includes(v)) {
+      throw invalidParameter(field, `${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
+    }
+    return v as T;
+  });
+}
+
+export function registerReviewRoutes(
+  root: FastifyInstance,
+  ctx: ServerContext,
+  rt: ReviewRuntime,
+): void {
+  const app = root.withTypeProvider<TypeBoxTypeProvider>();
+  const tags = ['review'];
+  const must = (id: string) => {
+    const item = rt.get(id);
+    if (item === undefined) {
+      throw new OpsError('NOT_FOUND', `no review item ${id}`, {
+        items: [{ field: 'id', reason: `unknown review item ${id}` }],
+      });
+    }
+    return item;
+  };
+
+  app.get(
+    '/api/v1/review',
+    {
+      schema: {
+        summary: 'Items sampled for human review, newest first, with queue stats',
+        tags,
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(ItemSchema), stats: StatsSchema }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const status = csv<ReviewStatus>(q.status, 'status', REVIEW_STATUSES);
+      const stream = csv<ReviewStream>(q.stream, 'stream', REVIEW_STREAMS);
+      return {
+        items: rt.list({
+          ...(status === undefined ? {} : { status }),
+          ...(stream === undefined ? {} : { stream }),
+          limit: q.limit ?? 200,
+        }),
+        stats: rt.stats(),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/review/stats',
+    {
+      schema: {
+        summary: 'Pending, reviewed, rejection rate, time to review',
+        tags,
+        response: { 200: StatsSchema },
+      },
+    },
+    async () => rt.stats(),
+  );
+
+  app.get(
+    '/api/v1/review/labels',
+    {
+      schema: {
+        summary: 'Verdicts on anomalies as labels (1 real, 0 false alarm) with their series',
+        tags,
+        response: { 200: Type.Object({ labels: Type.Array(Type.Object({}, open)) }) },
+      },
+    },
+    async () => ({ labels: rt.anomalyLabels() }),
+  );
+
+  app.get(
+    '/api/v1/review/items/:id',
+    { schema: { summary: 'One review item', tags, params: IdParams, response: itemResponses } },
+    async (request) => ({ item: must(request.params.id) }),
+  );
+
+  for (const action of ['claim', 'approve', 'reject'] as const) {
+    app.post(
+      `/api/v1/review/items/:id/${action}`,
+      {
+        schema: {
+          summary:
+            action === 'claim'
+              ? 'Claim an item to review it'
+              : action === 'approve'
+                ? 'Approve: the automation was right'
+                : 'Reject with a reason: the automation was wrong',
+          tags,
+          params: IdParams,
+          body: VerdictBody,
+          response: itemResponses,
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        must(id);
+        const { by, reason } = request.body;
+        if (action === 'claim') return { item: await rt.claim(id, by) };
+        if (action === 'approve') return { item: await rt.approve(id, by, reason) };
+        return { item: await rt.reject(id, by, reason ?? '') };
+      },
+    );
+  }
+
+  app.get(
+    '/api/v1/live/review',
+    {
+      schema: {
+        summary: 'Server-sent events: `stats` now, then `item` per new or changed item',
+        tags: ['live', ...tags],
+        response: problemResponses,
+      },
+    },
+    async (request, reply) => {
+      const stream = openLiveStream(ctx, request, reply);
+      stream.send('stats', rt.stats());
+      stream.onClose(
+        rt.onItem((item) => {
+          stream.send('item', item);
+          stream.send('stats', rt.stats());
+        }),
+      );
+      return reply;
+    },
+  );
+}
