@@ -336,3 +336,27 @@ describe('incidents through the CLI', { timeout: 180_000 }, () => {
     );
   });
 });
+
+describe('the incidents: section of opsight.yaml', { timeout: 60_000 }, () => {
+  it('stops startup on a bad key, naming its path', async () => {
+    const dir = tempDataDir('opsight-incidents-cfg-');
+    try {
+      const config = join(dir, 'opsight.yaml');
+      writeFileSync(config, ['incidents:', '  recovery: soon', ''].join('\n'));
+      const err = await startOpsight({
+        dataDir: join(dir, 'data'),
+        args: ['--no-demo', '--config', config],
+      }).then(
+        async (p) => {
+          await p.kill();
+          return undefined;
+        },
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(/exited with/);
+      expect(err?.message).toContain('incidents.recovery');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
