@@ -15,7 +15,16 @@ export async function run(argv: readonly string[]): Promise<number> {
 
   const commands = await Promise.all([
     import('./start.ts').then((m) => m.startCommand()),
-    import('./simulate.ts').then((m) => m.simulateCommand()),
+    Promise.all([
+      import('./simulate.ts'),
+      import('./simulate-shop.ts'),
+      import('./simulate-pipeline.ts'),
+    ]).then(([m, shop, pipeline]) =>
+      m
+        .simulateCommand()
+        .addCommand(shop.shopCommand(m.defaultSimulateDeps()))
+        .addCommand(pipeline.pipelineCommand(m.defaultSimulateDeps())),
+    ),
     import('./detect.ts').then((m) => m.detectCommand()),
     import('./eval.ts').then((m) => m.evalCommand()),
   ]);
