@@ -299,6 +299,7 @@ describe.skipIf(skipReason !== undefined)('AIOps pages in a real browser', () =>
       'the active incidents strip on the overview',
     );
     expect(await strip.locator('a[data-incident]').count()).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'overview-incidents.png'), fullPage: true });
 
     // The list: a live row with severity, root cause and affected services.
     await page.goto(`${platform.url}/incidents`);
@@ -545,5 +546,19 @@ describe.skipIf(skipReason !== undefined)('chaos controls in a real browser', ()
     await panel.locator('[data-chaos-action="clear"]').click();
     await panel.locator('[data-chaos-faults="0"]').waitFor({ timeout: DEADLINE_MS });
     expect(await faults()).toEqual([]);
+
+    // The shop's own calls reach the map once their first 10 s buckets close; it refreshes by
+    // itself (no reload) on the overview's push.
+    await waitFor(
+      () => page.locator('[data-edge]').count(),
+      (n) => n >= 3,
+      "the demo shop's calls on the map",
+      INCIDENT_DEADLINE_MS,
+    );
+    const healths = await page
+      .locator('[data-node]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-health')));
+    expect(healths.some((h) => h === 'green' || h === 'orange' || h === 'red')).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'map-shop.png'), fullPage: true });
   });
 });

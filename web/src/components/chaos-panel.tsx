@@ -156,7 +156,9 @@ export function ChaosPanel(props: { readonly refreshKey: unknown }): React.JSX.E
                           ? `${formatPercent(f.value * 100)}% fail`
                           : 'no answer'}
                     </td>
-                    <td className="sub">since {formatAge(f.sinceMs, now)}</td>
+                    <td className="sub nowrap" title={new Date(f.sinceMs).toISOString()}>
+                      {formatAge(f.sinceMs, now)}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -38,11 +38,28 @@ describe('layoutServiceMap', () => {
     expect(p).toEqual({ web: [0, 0], a: [1, 0], b: [2, 0] });
   });
 
-  it('includes services only named by edges and isolated services', () => {
+  it('includes services only named by edges, and puts isolated services below the graph', () => {
     const l = layoutServiceMap(['lonely'], [{ from: 'x', to: 'y' }]);
-    expect(l.nodes.map((n) => n.id).sort()).toEqual(['lonely', 'x', 'y']);
+    expect(l.nodes.map((n) => [n.id, n.layer, n.row, n.isolated])).toEqual([
+      ['x', 0, 0, false],
+      ['y', 1, 0, false],
+      ['lonely', 0, 1, true],
+    ]);
     expect(l.layers).toBe(2);
     expect(l.rows).toBe(2);
+    expect(l.graphRows).toBe(1);
+  });
+
+  it('lays out services without calls in a grid, not one column', () => {
+    const l = layoutServiceMap(['a', 'b', 'c', 'd', 'e', 'f'], []);
+    expect(l.layers).toBe(4);
+    expect(l.rows).toBe(2);
+    expect(l.nodes.find((n) => n.id === 'e')).toEqual({
+      id: 'e',
+      layer: 0,
+      row: 1,
+      isolated: true,
+    });
   });
 
   it('orders a layer by its callers to avoid crossings', () => {
@@ -59,6 +76,6 @@ describe('layoutServiceMap', () => {
   });
 
   it('handles an empty map', () => {
-    expect(layoutServiceMap([], [])).toEqual({ nodes: [], layers: 0, rows: 0 });
+    expect(layoutServiceMap([], [])).toEqual({ nodes: [], layers: 0, rows: 0, graphRows: 0 });
   });
 });

@@ -4,9 +4,14 @@
  * needed). Callers are left of the services they call: each service's layer is the longest call
  * chain reaching it from a service nobody calls (edges that close a cycle are ignored for
  * layering). Within a layer, services are ordered by the mean position of their callers
- * (barycenter, a few sweeps), which keeps most edges from crossing. Positions are in an abstract
- * grid: `x = layer`, `y = row`; the page scales them.
+ * (barycenter, a few sweeps), which keeps most edges from crossing. Services with no call at all
+ * (just started, or idle) go in a grid below the graph, `GRID_COLS` wide at least, so a map of
+ * only those is not one tall column. Positions are in an abstract grid: `x = layer`, `y = row`;
+ * the page scales them.
  */
+
+/** Fewest columns of the grid of services without calls. */
+export const GRID_COLS = 4;
 
 export interface MapEdgeRef {
   readonly from: string;
@@ -16,22 +21,29 @@ export interface MapEdgeRef {
 export interface LayoutNode {
   readonly id: string;
   readonly layer: number;
-  /** Row within the layer, 0 at the top. */
+  /** Row within the layer, 0 at the top (for isolated services: the row below the graph). */
   readonly row: number;
+  /** Neither calls nor is called. */
+  readonly isolated: boolean;
 }
 
 export interface MapLayout {
   readonly nodes: readonly LayoutNode[];
   readonly layers: number;
-  /** Most nodes in one layer. */
+  /** Rows in all: the graph's tallest layer, then the grid of isolated services. */
   readonly rows: number;
+  /** Rows of the connected graph (its tallest layer). */
+  readonly graphRows: number;
 }
 
 export function layoutServiceMap(
   services: readonly string[],
   edges: readonly MapEdgeRef[],
 ): MapLayout {
-  const ids = [...new Set([...services, ...edges.flatMap((e) => [e.from, e.to])])].sort();
+  const all = [...new Set([...services, ...edges.flatMap((e) => [e.from, e.to])])].sort();
+  const linked = new Set(edges.filter((e) => e.from !== e.to).flatMap((e) => [e.from, e.to]));
+  const ids = all.filter((id) => linked.has(id));
+  const isolated = all.filter((id) => !linked.has(id));
   const out = new Map<string, string[]>();
   for (const id of ids) out.set(id, []);
   for (const e of edges) {
@@ -118,10 +130,20 @@ export function layoutServiceMap(
     }
   }
 
-  const rows = Math.max(0, ...byLayer.map((l) => l.length));
+  const graphRows = Math.max(0, ...byLayer.map((l) => l.length));
   const nodes: LayoutNode[] = [];
   for (const [l, list] of byLayer.entries()) {
-    for (const [r, id] of list.entries()) nodes.push({ id, layer: l, row: r });
+    for (const [r, id] of list.entries()) nodes.push({ id, layer: l, row: r, isolated: false });
   }
-  return { nodes, layers, rows };
+  const cols = Math.max(layers, Math.min(GRID_COLS, isolated.length));
+  for (const [i, id] of isolated.entries()) {
+    nodes.push({ id, layer: i % cols, row: graphRows + Math.floor(i / cols), isolated: true });
+  }
+  const gridRows = cols === 0 ? 0 : Math.ceil(isolated.length / cols);
+  return {
+    nodes,
+    layers: Math.max(layers, isolated.length > 0 ? cols : 0),
+    rows: graphRows + gridRows,
+    graphRows,
+  };
 }

@@ -123,14 +123,23 @@ function MapSvg(props: { readonly map: ServiceMap }): React.JSX.Element {
   const pos = new Map<string, { x: number; y: number }>();
   const heightPx =
     PAD * 2 + Math.max(1, layout.rows) * NODE_H + Math.max(0, layout.rows - 1) * ROW_GAP;
-  // Centre each layer vertically.
+  // Centre each layer of the graph vertically in the graph's band; the grid of services without
+  // calls sits below it, row by row.
+  const graphH = layout.graphRows * NODE_H + Math.max(0, layout.graphRows - 1) * ROW_GAP;
   const perLayer = new Map<number, number>();
-  for (const n of layout.nodes) perLayer.set(n.layer, (perLayer.get(n.layer) ?? 0) + 1);
   for (const n of layout.nodes) {
+    if (!n.isolated) perLayer.set(n.layer, (perLayer.get(n.layer) ?? 0) + 1);
+  }
+  for (const n of layout.nodes) {
+    const x = PAD + n.layer * (nodeW + COL_GAP);
+    if (n.isolated) {
+      pos.set(n.id, { x, y: PAD + n.row * (NODE_H + ROW_GAP) });
+      continue;
+    }
     const count = perLayer.get(n.layer) ?? 1;
     const colH = count * NODE_H + (count - 1) * ROW_GAP;
-    const top = (heightPx - colH) / 2;
-    pos.set(n.id, { x: PAD + n.layer * (nodeW + COL_GAP), y: top + n.row * (NODE_H + ROW_GAP) });
+    const top = PAD + (graphH - colH) / 2;
+    pos.set(n.id, { x, y: top + n.row * (NODE_H + ROW_GAP) });
   }
   const widthPx =
     PAD * 2 + Math.max(1, layout.layers) * nodeW + Math.max(0, layout.layers - 1) * COL_GAP;
