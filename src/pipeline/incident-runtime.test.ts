@@ -10,11 +10,13 @@ import {
   type Span,
   VirtualClock,
 } from '../contract/index.ts';
+import type { EndpointDetectorState } from '../incidents/index.ts';
 import { checkNotification, type Notification } from '../notify/index.ts';
 import { MemoryStateStore, type StateStore } from '../store/index.ts';
 import type { AlertView } from './alerting-runtime.ts';
 import { notificationFromIncidentChange } from './incident-notifications.ts';
 import {
+  INCIDENT_RUNTIME_COLLECTION,
   INCIDENT_TIMELINE_LOG,
   INCIDENTS_COLLECTION,
   type IncidentAdvanceInput,
@@ -71,9 +73,15 @@ class FakeEngine implements IncidentEnginePort {
   #pending: Signal[] = [];
   #next = 1;
 
-  restore(incidents: readonly Incident[]): void {
+  restoredDetector: unknown;
+  lastStepMs = 0;
+  restore(incidents: readonly Incident[], detector?: EndpointDetectorState): void {
     for (const i of incidents) this.incidents.set(i.id, i);
     this.#next = incidents.length + 1;
+    this.restoredDetector = detector;
+  }
+  detectorState(): EndpointDetectorState {
+    return { learnedUpToMs: this.lastStepMs } as unknown as EndpointDetectorState;
   }
   addSignals(signals: readonly Signal[]): void {
     this.added.push(...signals);
@@ -81,6 +89,7 @@ class FakeEngine implements IncidentEnginePort {
   }
   advance(input: IncidentAdvanceInput): IncidentChange[] {
     const w = input.watermarkMs;
+    this.lastStepMs = w;
     this.steps.push({ watermarkMs: w, spans: input.spans(w - 60_000, w, ['payment']) });
     const changes: IncidentChange[] = [];
     const open = [...this.incidents.values()].find((i) => i.status !== 'resolved');
@@ -362,7 +371,10 @@ describe('IncidentRuntime', () => {
     h.detection.emit(anomaly(T0));
     h.traces.window(T0 + 10_000);
     await h.rt.idle();
-    expect(events).toEqual(['stored inc-1', 'announced inc-1']);
+    expect(events.filter((e) => e !== 'stored detector')).toEqual([
+      'stored inc-1',
+      'announced inc-1',
+    ]);
     await h.rt.close();
   });
 
@@ -382,6 +394,27 @@ describe('IncidentRuntime', () => {
     // Before any new telemetry the restored watermark stamps manual actions.
     const resolved = await b.rt.resolve('inc-1', 'ana', 'fixed');
     expect(resolved.resolvedAtMs).toBe(T0 + 10_000);
+    await b.rt.close();
+  });
+
+  it('saves the engine detector state (at most once a minute of event time) and restores it', async () => {
+    const state = new MemoryStateStore();
+    const a = await harness({ state });
+    a.traces.window(T0);
+    a.traces.window(T0 + 10_000);
+    await a.rt.idle();
+    const doc = () =>
+      state.collection<{ learnedUpToMs: number }>(INCIDENT_RUNTIME_COLLECTION).get('detector');
+    expect((await doc())?.learnedUpToMs).toBe(T0);
+    a.traces.window(T0 + 60_000);
+    await a.rt.idle();
+    expect((await doc())?.learnedUpToMs).toBe(T0 + 60_000);
+    a.traces.window(T0 + 70_000);
+    await a.rt.close();
+    // Closing saves the latest.
+    expect((await doc())?.learnedUpToMs).toBe(T0 + 70_000);
+    const b = await harness({ state });
+    expect(b.engine.restoredDetector).toEqual({ learnedUpToMs: T0 + 70_000 });
     await b.rt.close();
   });
 

@@ -583,7 +583,10 @@ export class IncidentRuntime {
     while (this.#notifying.size > 0) await Promise.allSettled([...this.#notifying]);
   }
 
-  /** Unsubscribes, stops the timer and waits for queued steps (the state store stays open). */
+  /**
+   * Unsubscribes, stops the timer, waits for queued steps and saves the detector state (the
+   * state store stays open). Call before closing the notifier.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const off of this.#unsubscribe.splice(0)) off();
@@ -592,6 +595,7 @@ export class IncidentRuntime {
     if (this.#watermarkMs !== undefined) await this.#saveDetector(this.#watermarkMs);
     this.#closed = true;
     this.#listeners.clear();
-    await this.idle();
+    // Notifications still retrying are not awaited: the notifier (alerting's dispatcher) ends
+    // them when it closes, recording each attempt; a dead webhook must not hold up shutdown.
   }
 }
