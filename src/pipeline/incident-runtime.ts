@@ -5,8 +5,9 @@
  *   engine, so incidents, their timelines and ids survive restarts and kill -9.
  * - Anomalies (detection's `onAnomaly`) and firing alerts (alerting's `onAlerts`) become signals
  *   (`signalFromAnomaly` / `signalFromAlert`) handed to the engine.
- * - Every closed trace-analytics window advances the engine at the window's watermark with the
- *   window's endpoint statistics, service map and a span reader over the recent spans. Time is
+ * - Every closed trace bucket steps the engine once, at the bucket's end, with the endpoint
+ *   statistics and service map of the closed buckets before it and a span reader over the
+ *   recent spans (so one big replayed batch and many small live ones step alike). Time is
  *   EVENT time throughout: the wall clock only stamps manual acknowledgements made before any
  *   data arrived. Signals from later in event time than the watermark wait for it, so replaying
  *   recorded telemetry at any speed yields the same incidents.
