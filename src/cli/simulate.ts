@@ -459,7 +459,7 @@ async function writeEvents(
 }
 
 /** POST /api/v1/events of the server at `target` (a base URL or the full endpoint). */
-function eventsUrl(target: string): string {
+export function eventsUrl(target: string): string {
   let url: URL;
   try {
     url = new URL(target);
@@ -520,10 +520,11 @@ function alignUp(sim: CloudSimulator, ms: number): number {
 const RETRY_BASE_MS = 250;
 const RETRY_MAX_MS = 8000;
 
-async function postBatch(
+/** Posts one NDJSON batch, retrying 5xx, 429 and connection errors with backoff. */
+export async function postBatch(
   url: string,
   events: readonly TelemetryEvent[],
-  flags: CloudFlags,
+  flags: Pick<CloudFlags, 'apiKey' | 'maxRetries'>,
   deps: SimulateDeps,
 ): Promise<void> {
   const body = events.map((e) => JSON.stringify(e)).join('\n');
@@ -552,7 +553,7 @@ async function postBatch(
       throw new Error(`gave up on ${url} after ${attempt + 1} attempts: ${why}`);
     }
     const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
-    deps.stderr.write(`simulate cloud: ${why}; retrying in ${delayMs} ms\n`);
+    deps.stderr.write(`simulate: ${why}; retrying in ${delayMs} ms\n`);
     await deps.sleep(delayMs);
   }
 }
