@@ -29,6 +29,7 @@ describe('parseIncidentsConfig', () => {
       max_signals: 50,
       rca_interval: '30s',
       rca_lookback: '2m',
+      root_cause_live: '45s',
       max_incidents_kept: 10,
       max_timeline_entries: 100,
       severity_rules: [
@@ -52,6 +53,7 @@ describe('parseIncidentsConfig', () => {
       maxSignalsKept: 50,
       rcaIntervalMs: 30_000,
       rcaLookbackMs: 120_000,
+      rootCauseLiveMs: 45_000,
       maxIncidentsKept: 10,
       maxTimelineEntries: 100,
       severityRules: [

@@ -115,6 +115,7 @@ const TOP_KEYS = [
   'max_timeline_entries',
   'rca_interval',
   'rca_lookback',
+  'root_cause_live',
   'max_incidents_kept',
   'severity_rules',
   'endpoints',
@@ -218,6 +219,7 @@ export function parseIncidentsConfig(section: unknown): IncidentOptions {
   const reopenWithinMs = r.duration(section, 'reopen_within', path);
   const rcaIntervalMs = r.duration(section, 'rca_interval', path);
   const rcaLookbackMs = r.duration(section, 'rca_lookback', path);
+  const rootCauseLiveMs = r.duration(section, 'root_cause_live', path);
   const maxSignalsKept = r.num(section, 'max_signals', path, { min: 1, integer: true });
   const maxIncidentsKept = r.num(section, 'max_incidents_kept', path, { min: 1, integer: true });
   const maxTimelineEntries = r.num(section, 'max_timeline_entries', path, {
@@ -254,6 +256,7 @@ export function parseIncidentsConfig(section: unknown): IncidentOptions {
     ...(reopenWithinMs === undefined ? {} : { reopenWithinMs }),
     ...(rcaIntervalMs === undefined ? {} : { rcaIntervalMs }),
     ...(rcaLookbackMs === undefined ? {} : { rcaLookbackMs }),
+    ...(rootCauseLiveMs === undefined ? {} : { rootCauseLiveMs }),
     ...(maxSignalsKept === undefined ? {} : { maxSignalsKept }),
     ...(maxIncidentsKept === undefined ? {} : { maxIncidentsKept }),
     ...(maxTimelineEntries === undefined ? {} : { maxTimelineEntries }),

@@ -730,7 +730,11 @@ describe('IncidentEngine: lifecycle', () => {
     expect(fakeAnalyzer.calls).toHaveLength(1);
     step(e, T0 + MIN, [sig('checkout', 'latency', T0, { lastAtMs: T0 + MIN })]);
     expect(fakeAnalyzer.calls).toHaveLength(2);
-    const changes = step(e, T0 + MIN + 10_000, [sig('payment', 'errors', T0 + MIN)]);
+    // checkout still holds, and a deeper signal joins: the root cause moves.
+    const changes = step(e, T0 + MIN + 10_000, [
+      sig('checkout', 'latency', T0, { lastAtMs: T0 + MIN + 10_000 }),
+      sig('payment', 'errors', T0 + MIN),
+    ]);
     expect(fakeAnalyzer.calls).toHaveLength(3);
     const inc = changes[0]?.incident as Incident;
     expect(inc.rootCause?.service).toBe('payment');
@@ -752,6 +756,40 @@ describe('IncidentEngine: lifecycle', () => {
     for (let k = 2; k <= 8; k++) step(e, T0 + k * MIN);
     expect(fakeAnalyzer.calls).toHaveLength(2);
     expect(e.get('inc-000001')?.analyzedAtMs).toBe(T0 + MIN);
+  });
+
+  it('after the fault at the root cause is over, only a more confident analysis replaces it', () => {
+    const answers: { service: string; confidence: number }[] = [];
+    const analyzer: RootCauseAnalyzer = (input) => {
+      const a = answers.shift() ?? { service: 'payment', confidence: 0.5 };
+      return {
+        ...fakeAnalyzer(input),
+        rootCause: {
+          service: a.service,
+          kind: 'errors',
+          confidence: a.confidence,
+          description: a.service,
+        },
+        candidates: [],
+        sampleTraces: [a.service],
+      };
+    };
+    const e = new IncidentEngine({ ...defaultIncidentOptions(), recoveryMs: 10 * MIN }, analyzer);
+    answers.push({ service: 'payment', confidence: 0.7 });
+    step(e, T0, [sig('payment', 'errors', T0), sig('checkout', 'errors', T0)]);
+    // payment's fault ends; checkout's signal keeps holding, a rerun says shipping, weaker.
+    answers.push({ service: 'shipping', confidence: 0.4 });
+    step(e, T0 + MIN, [sig('checkout', 'errors', T0, { lastAtMs: T0 + MIN })]);
+    expect(e.get('inc-000001')?.rootCause?.service).toBe('payment');
+    expect(e.get('inc-000001')?.sampleTraces).toEqual(['payment']);
+    // A more confident answer does replace it.
+    answers.push({ service: 'checkout', confidence: 0.9 });
+    step(e, T0 + 2 * MIN, [sig('checkout', 'errors', T0, { lastAtMs: T0 + 2 * MIN })]);
+    expect(e.get('inc-000001')?.rootCause?.service).toBe('checkout');
+    // While the root cause's own fault is live, newer evidence wins even if less confident.
+    answers.push({ service: 'payment', confidence: 0.3 });
+    step(e, T0 + 3 * MIN, [sig('checkout', 'errors', T0, { lastAtMs: T0 + 3 * MIN })]);
+    expect(e.get('inc-000001')?.rootCause?.service).toBe('payment');
   });
 
   it('keeps correlating when the analyzer throws, and says so in the timeline once', () => {

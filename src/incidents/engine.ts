@@ -66,6 +66,11 @@ export interface IncidentOptions {
   readonly maxTimelineEntries: number;
   /** RCA reruns this often while an incident is open, even without new signals. */
   readonly rcaIntervalMs: number;
+  /**
+   * A root cause counts as live while a signal of its service held this recently; after that
+   * only a more confident analysis replaces it.
+   */
+  readonly rootCauseLiveMs: number;
   /** RCA looks this far before the first signal (the onset often precedes detection). */
   readonly rcaLookbackMs: number;
   /** Resolved incidents kept in memory (oldest dropped first; the runtime's store keeps all). */
@@ -83,6 +88,7 @@ export function defaultIncidentOptions(): IncidentOptions {
     maxTimelineEntries: 500,
     rcaIntervalMs: 60_000,
     rcaLookbackMs: 60_000,
+    rootCauseLiveMs: 20_000,
     maxIncidentsKept: 1000,
     detector: defaultEndpointDetectorOptions(),
   };
@@ -679,12 +685,16 @@ export class IncidentEngine {
       }
       return false;
     }
+    const prevAnalyzedAtMs = inc.analyzedAtMs;
     inc.analyzedAtMs = toMs;
     const before = JSON.stringify([inc.rootCause, inc.affectedServices, inc.affectedEndpoints]);
     const rootBefore = inc.rootCause;
-    if (r.rootCause === undefined) delete inc.rootCause;
-    else inc.rootCause = r.rootCause;
-    inc.candidates = r.candidates;
+    if (!keepRootCause(inc, r, prevAnalyzedAtMs, toMs, this.#o.rootCauseLiveMs)) {
+      if (r.rootCause === undefined) delete inc.rootCause;
+      else inc.rootCause = r.rootCause;
+      inc.candidates = r.candidates;
+      inc.sampleTraces = r.sampleTraces;
+    }
     inc.affectedServices = [...new Set([...own, ...r.affectedServices])].sort(byId);
     inc.affectedEndpoints = [
       ...new Set([
@@ -696,7 +706,6 @@ export class IncidentEngine {
     ].sort(byId);
     inc.impact = r.impact;
     inc.totalTraces = r.totalTraces;
-    inc.sampleTraces = r.sampleTraces;
     const rootName = (c: typeof inc.rootCause) =>
       c === undefined
         ? undefined
@@ -758,6 +767,31 @@ export class IncidentEngine {
       for (const id of r.seen) if (this.#bySignal.get(id) === r.inc.id) this.#bySignal.delete(id);
     }
   }
+}
+
+/**
+ * Whether a new analysis leaves the current root cause (and its candidates and sample traces)
+ * in place. While the fault at the root cause is live — a signal of its service held since the
+ * previous analysis and within `rootCauseLiveMs` of now (for a root cause without signals of
+ * its own: any signal) — newer evidence wins. Once it is over, the spans are turning healthy and a rerun sees mostly noise,
+ * so only a more confident root cause replaces it (docs/aiops.md, findings: the root cause
+ * used to flip to a healthy service after recovery).
+ */
+function keepRootCause(
+  inc: Pick<Incident, 'rootCause' | 'signals'>,
+  r: RcaResult,
+  prevAnalyzedAtMs: number | undefined,
+  toMs: number,
+  liveWithinMs: number,
+): boolean {
+  const old = inc.rootCause;
+  if (old === undefined || prevAnalyzedAtMs === undefined) return false;
+  const own = inc.signals.filter((s) => s.service === old.service);
+  const live = (own.length > 0 ? own : inc.signals).some(
+    (s) => s.lastAtMs > prevAnalyzedAtMs && s.lastAtMs >= toMs - liveWithinMs,
+  );
+  if (live) return false;
+  return r.rootCause === undefined || r.rootCause.confidence <= old.confidence;
 }
 
 /** One signal per id (latest lastAtMs wins, earliest atMs kept), sorted by (atMs, id). */
