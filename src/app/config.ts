@@ -48,6 +48,19 @@ export const ConfigSchema = Type.Object(
         'Share of events (pipeline events, fleet readings, anomalies) sampled for human review: 0.005..0.02.',
     }),
     reviewSeed: Type.Integer({ description: 'Seed of the review sampling hash.' }),
+    demoFleetVehicles: Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      description:
+        'With the demo on, vehicles of the fleet emulator streaming into POST /telemetry once a second (0: none).',
+    }),
+    mqtt: Type.Optional(
+      Type.String({
+        pattern: '^(mqtt|mqtts|tcp|ssl|tls|ws|wss)://',
+        description:
+          'MQTT broker to take fleet readings from (topic fleet/+/telemetry), e.g. mqtt://127.0.0.1:1883.',
+      }),
+    ),
     logLevel: Type.Union(
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     ),
@@ -98,6 +111,7 @@ export function defaultConfig(): Config {
     demoPipeline: true,
     reviewRate: 0.01,
     reviewSeed: 1,
+    demoFleetVehicles: 12,
     logLevel: 'info',
     apiKeys: [],
     maxBodyBytes: 16 * 1024 * 1024,
@@ -120,6 +134,8 @@ const ENV_KEYS: Record<string, keyof Config> = {
   OPSIGHT_DEMO_SHOP: 'demoShop',
   OPSIGHT_DEMO_PIPELINE: 'demoPipeline',
   OPSIGHT_REVIEW_RATE: 'reviewRate',
+  OPSIGHT_DEMO_FLEET_VEHICLES: 'demoFleetVehicles',
+  OPSIGHT_MQTT: 'mqtt',
   OPSIGHT_DETECT: 'detect',
   OPSIGHT_LOG_LEVEL: 'logLevel',
   OPSIGHT_MAX_BODY_BYTES: 'maxBodyBytes',

@@ -21,10 +21,12 @@ import { parseNotificationsConfig } from '../notify/index.ts';
 import {
   AlertingRuntime,
   createInProcessBus,
+  FleetRuntime,
   IncidentRuntime,
   PipelineHealthRuntime,
   ReviewRuntime,
   startDetectionThread,
+  startMqttFleet,
   TraceAnalytics,
   TraceIngest,
 } from '../pipeline/index.ts';
@@ -44,6 +46,7 @@ import {
   readFileSections,
 } from './config.ts';
 import { startDemo } from './demo.ts';
+import { type RunningDemoFleet, startDemoFleet } from './demo-fleet.ts';
 import { type RunningDemoPipeline, startDemoPipeline } from './demo-pipeline.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { systemClock } from './system-clock.ts';
@@ -174,6 +177,49 @@ export async function startPlatform(
           },
         }
       : undefined;
+  // The fleet: POST /telemetry, MQTT and the demo emulator all feed one runtime (validation,
+  // storage, risk); data-quality events in <dataDir>/state (docs/fleet.md).
+  const fleet = await new FleetRuntime(
+    { store, bus, clock, logger: logger.child({ component: 'fleet' }), state },
+    { maxSeriesPerMetric: config.maxSeriesPerMetric },
+  ).open();
+  // Live fleet readings (not backfill or late resends) are offered to human review.
+  const stopFleetReview = fleet.onReading((r, issues) => {
+    if (r.timestampMs < clock.nowMs() - 60_000) return;
+    void review.offer({
+      stream: 'fleet',
+      itemId: `${r.vehicleId}@${r.timestampMs}`,
+      subject: r.vehicleId,
+      atMs: r.timestampMs,
+      reason:
+        issues.length > 0
+          ? `audit sample; ${issues.length} data-quality issue(s): ${issues.map((i) => `${i.field} ${i.rule}`).join(', ')}`
+          : 'audit sample of fleet readings',
+      data: { vehicle_id: r.vehicleId, ...r.values, invalid_fields: r.invalidFields },
+    });
+  });
+  const fleetMqtt =
+    config.mqtt === undefined
+      ? undefined
+      : startMqttFleet(
+          { fleet, logger: logger.child({ component: 'mqtt-fleet' }) },
+          { url: config.mqtt },
+        );
+  // The demo fleet starts after the server listens; its control is looked up when called.
+  let demoFleet: RunningDemoFleet | undefined;
+  const fleetDemo =
+    config.demo && config.demoFleetVehicles > 0
+      ? {
+          inject: (a: Parameters<RunningDemoFleet['inject']>[0]) => {
+            if (demoFleet === undefined) {
+              throw new OpsError('NOT_READY', 'the demo fleet is still starting');
+            }
+            return demoFleet.inject(a);
+          },
+          vehicleIds: () => demoFleet?.vehicleIds() ?? [],
+          anomalies: () => demoFleet?.anomalies() ?? [],
+        }
+      : undefined;
   let ready = false;
   const webRoot = config.webRoot ?? defaultWebRoot();
   const { nowMs: _stampedPerRequest, ...ingestLimits } = defaultIngestLimits();
@@ -195,6 +241,9 @@ export async function startPlatform(
       pipelines,
       ...(pipelineDemo === undefined ? {} : { pipelineDemo }),
       review,
+      fleet,
+      ...(fleetDemo === undefined ? {} : { fleetDemo }),
+      ...(fleetMqtt === undefined ? {} : { fleetMqtt }),
     },
     {
       maxBodyBytes: config.maxBodyBytes,
@@ -239,6 +288,17 @@ export async function startPlatform(
           maxSeriesPerMetric: config.maxSeriesPerMetric,
           review,
         });
+  demoFleet =
+    fleetDemo === undefined
+      ? undefined
+      : await startDemoFleet({
+          fleet,
+          clock,
+          logger: logger.child({ component: 'demo-fleet' }),
+          seed: config.demoSeed,
+          vehicles: config.demoFleetVehicles,
+          backfillMs: 10 * 60_000,
+        });
   alerting.start();
   traceAnalytics.start();
   incidents.start();
@@ -257,7 +317,11 @@ export async function startPlatform(
         await shop?.stop();
         await demo?.stop();
         await demoPipeline?.stop();
+        await demoFleet?.stop();
+        await fleetMqtt?.close();
         await app.close();
+        stopFleetReview();
+        await fleet.idle();
         stopAnomalyReview?.();
         pipelines.close();
         stopSpanFeed();

@@ -16,6 +16,8 @@ interface StartFlags {
   demoServices?: string;
   shop?: boolean;
   shopRate?: string;
+  mqtt?: string;
+  demoFleetVehicles?: string;
 }
 
 export function startCommand(): Command {
@@ -33,6 +35,8 @@ export function startCommand(): Command {
     .option('--demo-services <n>', 'number of simulated services')
     .option('--no-shop', 'with the demo, do not run the demo shop (instrumented services + chaos)')
     .option('--shop-rate <n>', 'requests per second of the demo shop traffic (default 8)')
+    .option('--mqtt <url>', 'take fleet readings from an MQTT broker (fleet/+/telemetry)')
+    .option('--demo-fleet-vehicles <n>', 'vehicles of the demo fleet emulator (0: none)')
     .addOption(
       new Option('--log-level <level>', 'log level').choices([
         'fatal',
@@ -68,6 +72,10 @@ export function startCommand(): Command {
           ...(flags.shopRate === undefined
             ? {}
             : { demoShopRate: numberFlag('--shop-rate', flags.shopRate) }),
+          ...(flags.mqtt === undefined ? {} : { mqtt: flags.mqtt }),
+          ...(flags.demoFleetVehicles === undefined
+            ? {}
+            : { demoFleetVehicles: intFlag('--demo-fleet-vehicles', flags.demoFleetVehicles) }),
         },
         env: process.env,
       });

@@ -79,6 +79,10 @@ export const errorCodes = {
     title: 'The review item is not in a state that allows this action',
   },
 
+  // Fleet (POST /telemetry, POST /simulate_anomaly)
+  FLEET_READINGS_INVALID: { status: 422, title: 'No reading in the request was usable' },
+  FLEET_DEMO_UNAVAILABLE: { status: 503, title: 'No fleet emulator is running in this server' },
+
   // Config and CLI
   CONFIG_INVALID: { status: 500, title: 'The configuration is invalid' },
 

@@ -117,6 +117,19 @@ export {
   type VehicleSummary,
 } from './fleet-runtime.ts';
 export {
+  defaultMqttFleetOptions,
+  FLEET_MQTT_TOPIC,
+  MqttFleetAdapter,
+  type MqttFleetDeps,
+  type MqttFleetLogger,
+  type MqttFleetOptions,
+  type MqttFleetStats,
+  type ParsedFleetMessage,
+  parseFleetMessage,
+  startMqttFleet,
+  vehicleOfTopic,
+} from './mqtt-fleet.ts';
+export {
   REVIEW_ITEMS_COLLECTION,
   REVIEW_META_COLLECTION,
   type ReviewListener,

@@ -2,7 +2,7 @@
  * @module
  * API-key check. With keys configured, every /api route and the Influx `/write` route needs
  * `Authorization: Bearer <key>` or `X-API-Key: <key>` (so do the demo shop's /simulate/* chaos
- * routes). Exceptions, each for a reason:
+ * routes and the fleet lab's /telemetry and /simulate_anomaly). Exceptions, each for a reason:
  * - /api/docs and /api/openapi.json describe the API and hold no data; browsers open them
  *   without a way to add headers.
  * - /api/v1/live/* also accept `?api_key=<key>`, because the browser's EventSource cannot send
@@ -29,6 +29,9 @@ export function needsKey(path: string): boolean {
   }
   // /simulate/* injects faults into the demo shop: an admin action like any API write.
   if (path.startsWith('/simulate/')) return true;
+  // The fleet lab's routes: readings in and out, and demo anomaly injection.
+  // (The router ignores a trailing slash, so the check must too.)
+  if (/^\/(telemetry|simulate_anomaly)\/?$/.test(path)) return true;
   // OTLP/HTTP (/v1/traces): ingest like /write.
   if (path.startsWith('/v1/')) return true;
   // The AIOps compatibility API (/aiops/*) reads and changes incidents like /api/v1/incidents.

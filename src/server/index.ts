@@ -2,6 +2,7 @@
 
 export {
   defaultServerOptions,
+  type FleetDemoControl,
   type ServerDeps,
   type ServerIngestLimits,
   type ServerOptions,

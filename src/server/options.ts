@@ -18,6 +18,7 @@ import type {
   DetectionRuntime,
   FleetRuntime,
   IncidentRuntime,
+  MqttFleetStats,
   PipelineHealthRuntime,
   ReviewRuntime,
   TraceAnalytics,
@@ -54,6 +55,8 @@ export interface ServerDeps {
   readonly fleet?: FleetRuntime;
   /** The demo's fleet emulator: enables POST /simulate_anomaly (503 without it). */
   readonly fleetDemo?: FleetDemoControl;
+  /** The MQTT fleet adapter: its counters show in GET /api/v1/fleet/quality as `mqtt`. */
+  readonly fleetMqtt?: { stats(): MqttFleetStats };
 }
 
 /** The demo's fleet emulator, as the server controls it. */
