@@ -8,9 +8,14 @@ import { ConnectionIndicator } from './components/connection-indicator.tsx';
 import './aiops.css';
 import { AlertsPage } from './pages/alerts.tsx';
 import { ExplorePage } from './pages/explore.tsx';
+import { FleetPage } from './pages/fleet.tsx';
+import { FleetDebugPage } from './pages/fleet-debug.tsx';
+import { FleetUnitPage } from './pages/fleet-unit.tsx';
 import { IncidentPage } from './pages/incident.tsx';
 import { IncidentsPage } from './pages/incidents.tsx';
 import { OverviewPage } from './pages/overview.tsx';
+import { PipelinePage } from './pages/pipeline.tsx';
+import { ReviewPage } from './pages/review.tsx';
 import { ServicePage } from './pages/service.tsx';
 import { ServiceMapPage } from './pages/service-map.tsx';
 import { SlosPage } from './pages/slos.tsx';
@@ -93,6 +98,31 @@ export function App(): React.JSX.Element {
           <a href="/map" onClick={onLinkClick} className={route.page === 'map' ? 'is-active' : ''}>
             Map
           </a>
+          <a
+            href={`/pipeline${q}`}
+            onClick={onLinkClick}
+            className={route.page === 'pipeline' ? 'is-active' : ''}
+          >
+            Pipeline
+          </a>
+          <a
+            href="/fleet"
+            onClick={onLinkClick}
+            className={
+              route.page === 'fleet' || route.page === 'fleet-unit' || route.page === 'fleet-debug'
+                ? 'is-active'
+                : ''
+            }
+          >
+            Fleet
+          </a>
+          <a
+            href="/review"
+            onClick={onLinkClick}
+            className={route.page === 'review' ? 'is-active' : ''}
+          >
+            Review
+          </a>
         </nav>
         <div className="topbar-end">
           <ConnectionIndicator />
@@ -110,6 +140,11 @@ export function App(): React.JSX.Element {
       {route.page === 'traces' ? <TracesPage /> : null}
       {route.page === 'trace' ? <TracePage key={route.id} traceId={route.id} /> : null}
       {route.page === 'map' ? <ServiceMapPage /> : null}
+      {route.page === 'pipeline' ? <PipelinePage /> : null}
+      {route.page === 'fleet' ? <FleetPage /> : null}
+      {route.page === 'fleet-unit' ? <FleetUnitPage key={route.id} id={route.id} /> : null}
+      {route.page === 'fleet-debug' ? <FleetDebugPage /> : null}
+      {route.page === 'review' ? <ReviewPage /> : null}
       {route.page === 'not-found' ? (
         <main className="page">
           <h1>Not found</h1>

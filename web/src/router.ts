@@ -17,6 +17,11 @@ export type Route =
   | { readonly page: 'traces' }
   | { readonly page: 'trace'; readonly id: string }
   | { readonly page: 'map' }
+  | { readonly page: 'pipeline' }
+  | { readonly page: 'fleet' }
+  | { readonly page: 'fleet-debug' }
+  | { readonly page: 'fleet-unit'; readonly id: string }
+  | { readonly page: 'review' }
   | { readonly page: 'not-found'; readonly path: string };
 
 /** Maps a pathname to a page. @example matchRoute('/services/checkout') */
@@ -29,6 +34,18 @@ export function matchRoute(pathname: string): Route {
   if (path === '/incidents') return { page: 'incidents' };
   if (path === '/traces') return { page: 'traces' };
   if (path === '/map') return { page: 'map' };
+  if (path === '/pipeline') return { page: 'pipeline' };
+  if (path === '/fleet') return { page: 'fleet' };
+  if (path === '/fleet/debug') return { page: 'fleet-debug' };
+  if (path === '/review') return { page: 'review' };
+  const unit = /^\/fleet\/([^/]+)$/.exec(path);
+  if (unit) {
+    try {
+      return { page: 'fleet-unit', id: decodeURIComponent(unit[1] as string) };
+    } catch {
+      return { page: 'not-found', path };
+    }
+  }
   const detail = /^\/(incidents|traces)\/([^/]+)$/.exec(path);
   if (detail) {
     try {

@@ -26,6 +26,7 @@ import {
   REQUESTS_BY_SERVICE,
   useSpecData,
 } from './metric-chart.tsx';
+import { OpsStrip } from './ops-strip.tsx';
 import { rangeSearch, useRange } from './use-range.ts';
 
 /** KPIs and lights are judged over this trailing window (docs/kpis.md). */
@@ -106,6 +107,8 @@ export function OverviewPage(): React.JSX.Element {
       {error ? <div className="banner banner-error">{error}</div> : null}
 
       <ActiveIncidentsStrip />
+
+      <OpsStrip refreshKey={slot} />
 
       {overview ? (
         <section className="summary" aria-label="Summary">
