@@ -24,6 +24,7 @@ import {
 } from './engines.ts';
 import type { ClientRequests } from './http-load.ts';
 import { type RunResult, runEngineFormat } from './measure.ts';
+import { type OtlpBenchResult, runOtlpBench } from './otlp.ts';
 import { runRcaBench } from './rca.ts';
 import { renderIncidentRcaBench, runIncidentRcaBench } from './rca-incident.ts';
 import {
@@ -133,6 +134,8 @@ async function main(): Promise<number> {
       'no-record': { type: 'boolean', default: false },
       'no-store': { type: 'boolean', default: false },
       'no-detectors': { type: 'boolean', default: false },
+      otlp: { type: 'boolean', default: false },
+      'no-otlp': { type: 'boolean', default: false },
       'no-rca': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -150,6 +153,8 @@ async function main(): Promise<number> {
         '  --query-runs N          timed query runs after 2 warm-ups (default 20)',
         '  --no-store              skip the in-process store figure',
         '  --no-detectors          skip the detector throughput and state-size figures',
+        '  --otlp                  only the OTLP trace ingest figures (POST /v1/traces, ~20 s)',
+        '  --no-otlp               skip the OTLP trace ingest figures',
         '  --no-rca                skip the root-cause analysis latency at 100k spans',
         '  --record / --no-record  append to docs/performance.md (default: only full runs of everything)',
         '  --keep                  keep the temporary data dirs',
@@ -157,6 +162,25 @@ async function main(): Promise<number> {
       ].join('\n'),
     );
     return 0;
+  }
+  if (flags.otlp === true) {
+    // Only the OTLP trace ingest section: quick, with its own results file.
+    const otlp = await runOtlpBench(undefined, log);
+    const at = new Date().toISOString();
+    const dir = join(REPO_ROOT, 'bench', 'results');
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, `${at.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}-otlp.json`);
+    const out = { date: at, command: 'npm run bench -- --otlp', hardware: hardware(), otlp };
+    await writeFile(path, `${JSON.stringify(out, null, 2)}\n`);
+    for (const r of otlp.results) {
+      process.stdout.write(
+        `OTLP ${r.format.padEnd(8)} ${Math.round(r.spansPerSec).toLocaleString('en-US').padStart(9)} spans/s  (${r.spans} spans, ${r.bytesPerRequest} B/request, ${r.failedRequests} failed)\n`,
+      );
+    }
+    process.stdout.write(
+      `disk: ${otlp.diskBytesPerSpan?.toFixed(0) ?? '?'} B/span\nraw figures: ${relative(process.cwd(), path)}\n`,
+    );
+    return otlp.results.some((r) => r.failedRequests > 0) ? 1 : 0;
   }
   const engineNames = list<EngineName>(flags.only, ENGINE_NAMES, 'only');
   const formats = list<FormatName>(flags.formats, FORMAT_NAMES, 'formats');
@@ -280,6 +304,19 @@ async function main(): Promise<number> {
           loud(`store in-process (${label}) FAILED: ${message}`);
           results.errors.push(`store/${label}: ${message}`);
         }
+      }
+    }
+    if (flags['no-otlp'] !== true) {
+      try {
+        // Issue 4: spans/s over POST /v1/traces, protobuf and JSON.
+        (results as BenchResults & { otlp?: OtlpBenchResult }).otlp = await runOtlpBench(
+          undefined,
+          log,
+        );
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        loud(`OTLP bench FAILED: ${message}`);
+        results.errors.push(`otlp: ${message}`);
       }
     }
     if (flags['no-detectors'] !== true) {
