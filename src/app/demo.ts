@@ -4,7 +4,7 @@
  * decode → append → publish path as HTTP ingest, so what the dashboard shows is exactly what an
  * external producer would get. On start it backfills recent history so charts are not empty.
  */
-import type { Clock, SampleBatch } from '../contract/index.ts';
+import type { Clock, SampleBatch, TelemetryEvent } from '../contract/index.ts';
 import { decodeEventArray, defaultIngestLimits } from '../ingest/index.ts';
 import type { Bus } from '../pipeline/index.ts';
 import { createCloudSimulator } from '../simulate/index.ts';
@@ -32,6 +32,30 @@ const DAY_MS = 86_400_000;
 /** Backfill in slices of this length so each batch stays far below the ingest item limit. */
 const BACKFILL_SLICE_MS = 30 * 60_000;
 
+/**
+ * The demo shop runs real services named frontend, checkout, payment, inventory and shipping —
+ * the simulator's default names. In the demo the simulated services play the platform around the
+ * shop under their own names, so the overview never adds the two together.
+ */
+const DEMO_SERVICE_NAMES: Readonly<Record<string, string>> = {
+  frontend: 'gateway',
+  checkout: 'orders',
+  payment: 'billing',
+  inventory: 'search',
+  shipping: 'notifications',
+};
+
+function renameService(e: TelemetryEvent): TelemetryEvent {
+  const service = e.tags?.service;
+  const renamed = service === undefined ? undefined : DEMO_SERVICE_NAMES[service];
+  if (renamed === undefined) return e;
+  return {
+    ...e,
+    source_id: DEMO_SERVICE_NAMES[e.source_id] ?? e.source_id,
+    tags: { ...e.tags, service: renamed },
+  };
+}
+
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const nowMs = o.clock.nowMs();
   // Anchor the run at a UTC midnight so a restart on the same day regenerates identical values
@@ -49,7 +73,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   });
 
   const ingest = async (fromMs: number, toMs: number): Promise<number> => {
-    const events = sim.eventsBetween(fromMs, toMs);
+    const events = sim.eventsBetween(fromMs, toMs).map(renameService);
     if (events.length === 0) return 0;
     const decoded = decodeEventArray(events, defaultIngestLimits(o.clock.nowMs()));
     if (!decoded.ok) {
