@@ -186,6 +186,15 @@ describe('POST /v1/traces', () => {
         payload: JSON.stringify(request()),
       });
     expect((await post({})).statusCode).toBe(401);
+    const proto = await app.inject({
+      method: 'POST',
+      url: '/v1/traces',
+      headers: { 'content-type': 'application/x-protobuf' },
+      payload: Buffer.from(encodeOtlpTracesProto(request())),
+    });
+    expect(proto.statusCode).toBe(401);
+    expect(proto.headers['content-type']).toBe('application/x-protobuf');
+    expect(decodeRpcStatus(proto.rawPayload).code).toBe(16);
     expect((await post({ authorization: 'Bearer s3cret' })).statusCode).toBe(200);
     const get = await app.inject({ method: 'GET', url: `/api/v1/traces/${TRACE}` });
     expect(get.statusCode).toBe(401);
