@@ -19,14 +19,17 @@ export async function run(argv: readonly string[]): Promise<number> {
       import('./simulate.ts'),
       import('./simulate-shop.ts'),
       import('./simulate-pipeline.ts'),
-    ]).then(([m, shop, pipeline]) =>
+      import('./simulate-fleet.ts'),
+    ]).then(([m, shop, pipeline, fleet]) =>
       m
         .simulateCommand()
         .addCommand(shop.shopCommand(m.defaultSimulateDeps()))
-        .addCommand(pipeline.pipelineCommand(m.defaultSimulateDeps())),
+        .addCommand(pipeline.pipelineCommand(m.defaultSimulateDeps()))
+        .addCommand(fleet.fleetCommand(m.defaultSimulateDeps())),
     ),
     import('./detect.ts').then((m) => m.detectCommand()),
     import('./eval.ts').then((m) => m.evalCommand()),
+    import('./review.ts').then((m) => m.reviewCommand()),
   ]);
   for (const c of commands) program.addCommand(c);
 

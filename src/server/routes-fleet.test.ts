@@ -406,7 +406,11 @@ describe('GET /api/v1/live/fleet', () => {
     expect(events()[0]?.vehicles.map((v) => v.vehicleId)).toEqual(['a-1']);
     await post(h.app, '/telemetry', reading('b-2', T0 - 500));
     await until(() => events().length >= 2);
-    expect(events()[1]?.vehicles.map((v) => v.vehicleId).sort()).toEqual(['a-1', 'b-2']);
+    expect(
+      events()[1]
+        ?.vehicles.map((v) => v.vehicleId)
+        .sort(),
+    ).toEqual(['a-1', 'b-2']);
     ctrl.abort();
   });
 });
