@@ -4,15 +4,18 @@
  * - `GET /api/v1/review?status=&stream=&limit=` → `{ items, stats }`, newest first;
  * - `GET /api/v1/review/stats` → stats (pending, reviewed, rejection rate, time to review);
  * - `GET /api/v1/review/labels` → `{ labels }`: verdicts on anomalies (1 real, 0 false alarm)
- *   with their series, what `opsight review export` turns into CSVs `opsight eval` reads;
+ *   with their series;
+ * - `GET /api/v1/review/export?window=2h` → `{ series }`: each reviewed series around its verdicts
+ *   as `[timestampMs, value, label]` rows, which `opsight review export` writes as the labelled
+ *   CSVs `opsight eval` reads;
  * - `GET /api/v1/review/items/:id`, `POST /api/v1/review/items/:id/claim|approve|reject` with
  *   `{by, reason?}` (a rejection needs a reason; conflicts are 409 REVIEW_CONFLICT);
  * - `GET /api/v1/live/review`: server-sent events, `item` per new or changed item.
  */
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { OpsError } from '../contract/index.ts';
-import type { ReviewRuntime } from '../pipeline/index.ts';
+import { type Labels, OpsError } from '../contract/index.ts';
+import { type ReviewRuntime, seriesName } from '../pipeline/index.ts';
 import {
   REVIEW_STATUSES,
   REVIEW_STREAMS,
@@ -21,7 +24,7 @@ import {
 } from '../review/index.ts';
 import type { ServerContext } from './context.ts';
 import { openLiveStream } from './live-stream.ts';
-import { invalidParameter } from './params.ts';
+import { invalidParameter, parseDurationMs } from './params.ts';
 import { problemResponses } from './schemas.ts';
 
 const open = { additionalProperties: true } as const;
@@ -61,6 +64,13 @@ const ListQuery = Type.Object({
     Type.String({ description: `Comma-separated: ${REVIEW_STREAMS.join(', ')}` }),
   ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5_000, default: 200 })),
+});
+const ExportQuery = Type.Object({
+  window: Type.Optional(
+    Type.String({
+      description: 'Context kept around the verdicts on each side, e.g. 2h (default)',
+    }),
+  ),
 });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 2_000 }) });
 const VerdictBody = Type.Object(
@@ -154,6 +164,63 @@ export function registerReviewRoutes(
       },
     },
     async () => ({ labels: rt.anomalyLabels() }),
+  );
+
+  app.get(
+    '/api/v1/review/export',
+    {
+      schema: {
+        summary:
+          'Each reviewed series around its verdicts as [timestampMs, value, label] rows (label 1 = a confirmed anomaly), what `opsight review export` writes for `opsight eval`',
+        tags,
+        querystring: ExportQuery,
+        response: {
+          200: Type.Object({ series: Type.Array(Type.Object({}, open)) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const windowMs = parseDurationMs(request.query.window ?? '2h', 'window');
+      const bySeries = new Map<
+        string,
+        { metric: string; labels: Labels; verdicts: Map<number, 0 | 1> }
+      >();
+      for (const l of rt.anomalyLabels()) {
+        const key = seriesName(l.metric, l.labels);
+        let s = bySeries.get(key);
+        if (s === undefined) {
+          s = { metric: l.metric, labels: l.labels, verdicts: new Map() };
+          bySeries.set(key, s);
+        }
+        s.verdicts.set(l.atMs, l.label);
+      }
+      const series = [];
+      for (const [name, s] of bySeries) {
+        const times = [...s.verdicts.keys()];
+        const found = await ctx.deps.store.select({
+          metric: s.metric,
+          matchers: Object.entries(s.labels).map(([k, v]) => ({
+            name: k,
+            op: '=' as const,
+            value: v,
+          })),
+          fromMs: Math.min(...times) - windowMs,
+          toMs: Math.max(...times) + windowMs,
+        });
+        // The exact series: same labels, no more.
+        const exact = found.find(
+          (f) => Object.keys(f.labels).length === Object.keys(s.labels).length,
+        );
+        const rows = (exact?.points ?? []).map(([t, v]): [number, number, number] => [
+          t,
+          v,
+          s.verdicts.get(t) === 1 ? 1 : 0,
+        ]);
+        series.push({ name, metric: s.metric, labels: s.labels, verdicts: s.verdicts.size, rows });
+      }
+      return { series };
+    },
   );
 
   app.get(
