@@ -23,17 +23,6 @@ export {
   parseLineProtocolPrecision,
   VALUE_FIELD,
 } from './line-protocol.ts';
-export {
-  decodeRemoteWrite,
-  decodeRemoteWriteProto,
-  STALE_NAN_HI,
-  STALE_NAN_LO,
-} from './remote-write.ts';
-export {
-  encodeRemoteWrite,
-  encodeRemoteWriteProto,
-  type RemoteWriteSeries,
-} from './remote-write-encode.ts';
 export { decodeOtlpTracesJson } from './otlp-json.ts';
 export {
   decodeOtlpTracesProto,
@@ -49,5 +38,16 @@ export {
   type SpanDecodeResult,
   UNKNOWN_SERVICE,
 } from './otlp-spans.ts';
+export {
+  decodeRemoteWrite,
+  decodeRemoteWriteProto,
+  STALE_NAN_HI,
+  STALE_NAN_LO,
+} from './remote-write.ts';
+export {
+  encodeRemoteWrite,
+  encodeRemoteWriteProto,
+  type RemoteWriteSeries,
+} from './remote-write-encode.ts';
 export type { DecodeFailure, DecodeResult, DecodeSuccess } from './result.ts';
 export { type SnappyResult, uncompressSnappy } from './snappy.ts';
