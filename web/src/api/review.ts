@@ -107,7 +107,7 @@ export interface LiveReview {
 }
 
 /** Most items the page lists. */
-export const REVIEW_PAGE_LIMIT = 200;
+export const REVIEW_PAGE_LIMIT = 50;
 /** Pushes closer together than this are folded into one refetch. */
 const REFETCH_DEBOUNCE_MS = 250;
 

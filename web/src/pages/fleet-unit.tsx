@@ -53,6 +53,8 @@ const CHART_REFRESH_MS = 2_000;
 /** Data-quality events fetched to find this vehicle's newest ones. */
 const QUALITY_FETCH = 1_000;
 const QUALITY_SHOWN = 50;
+/** Room above the valid maximum for its label. */
+const HEADROOM = 1.08;
 
 export function FleetUnitPage(props: { readonly id: string }): React.JSX.Element {
   const { id } = props;
@@ -74,7 +76,7 @@ export function FleetUnitPage(props: { readonly id: string }): React.JSX.Element
       </nav>
       <div className="page-head">
         <div>
-          <h1 className="service-title">
+          <h1 className="ops-title">
             <span className="mono">{id}</span>
             {v ? <BandBadge band={v.band} /> : null}
             {v ? (
@@ -176,10 +178,8 @@ function SignalChart(props: {
   const drawRange = field !== 'engine_hours';
   const thresholds = useMemo(() => {
     if (!drawRange) return undefined;
-    const lines = [
-      { value: spec.max, label: `valid max ${formatNumber(spec.max)}` },
-      { value: spec.min, label: `valid min ${formatNumber(spec.min)}` },
-    ];
+    // The minimum is the axis floor (0) or below it (-30 °F): stated in the caption.
+    const lines = [{ value: spec.max, label: `valid max ${formatNumber(spec.max)}` }];
     if (field === 'coolant_temp_f')
       lines.push({ value: OVERHEAT_F, label: `overheat ${OVERHEAT_F}` });
     return lines;
@@ -203,7 +203,7 @@ function SignalChart(props: {
         error={data.error}
         thresholds={thresholds}
         overlay={overlay}
-        minYMax={drawRange ? spec.max : undefined}
+        minYMax={drawRange ? spec.max * HEADROOM : undefined}
         height={180}
       />
       {overlay && (overlay.baselines.length > 0 || overlay.anomalies.length > 0) ? (

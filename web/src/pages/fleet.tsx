@@ -177,7 +177,7 @@ function VehicleRow(props: {
   const top = v.factors[0];
   const coolant = v.latest.coolant_temp_f;
   return (
-    <tr data-vehicle={v.vehicleId} data-row-band={v.band}>
+    <tr data-vehicle={v.vehicleId} data-row-band={v.band} data-score={v.score}>
       <td>
         <a className="mono" href={fleetUnitPath(v.vehicleId)} onClick={onLinkClick}>
           {v.vehicleId}

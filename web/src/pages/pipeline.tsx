@@ -23,12 +23,13 @@ import {
   useLivePipelines,
 } from '../api/pipelines.ts';
 import { formatClock } from '../charts/axis.ts';
+import { TimeChart } from '../charts/time-chart.tsx';
 import { RangePicker } from '../components/range-picker.tsx';
 import { TrafficLight } from '../components/traffic-light.tsx';
 import { formatAge, formatNumber, formatPercent } from '../format.ts';
 import { navigate, useLocation } from '../router.ts';
-import { describeRange } from '../time/range.ts';
-import { type ChartSpec, MetricChart } from './metric-chart.tsx';
+import { describeRange, formatDurationMs, type TimeRange } from '../time/range.ts';
+import { type ChartSpec, MetricChart, useSpecData } from './metric-chart.tsx';
 import { useRange } from './use-range.ts';
 import '../ops.css';
 
@@ -80,7 +81,7 @@ export function PipelinePage(): React.JSX.Element {
     <main className="page ops-page">
       <div className="page-head">
         <div>
-          <h1 className="service-title">
+          <h1 className="ops-title">
             Pipeline{p ? ` ${p.pipeline}` : ''}
             {p ? <TrafficLight light={p.light} reasons={[p.reason]} size="large" /> : null}
           </h1>
@@ -132,13 +133,13 @@ export function PipelinePage(): React.JSX.Element {
             </h2>
             <div className="chart-grid">
               <MetricChart spec={QUEUE_CHART} range={range} matchers={matchers} />
-              <MetricChart
+              <PipelineChart
                 spec={THROUGHPUT_CHART}
                 range={range}
                 matchers={matchers}
                 thresholds={THROUGHPUT_TARGET}
               />
-              <MetricChart
+              <PipelineChart
                 spec={P99_CHART}
                 range={range}
                 matchers={matchers}
@@ -153,6 +154,42 @@ export function PipelinePage(): React.JSX.Element {
         </>
       ) : null}
     </main>
+  );
+}
+
+/**
+ * A chart whose y axis always reaches its SLO line (a healthy p99 of 4 cycles would otherwise
+ * hide the 10-cycle target above the plot).
+ */
+function PipelineChart(props: {
+  readonly spec: ChartSpec;
+  readonly range: TimeRange;
+  readonly matchers: readonly Matcher[];
+  readonly thresholds: readonly { readonly value: number; readonly label: string }[];
+}): React.JSX.Element {
+  const { spec } = props;
+  const data = useSpecData(spec, props.range, props.matchers);
+  const top = Math.max(...props.thresholds.map((t) => t.value));
+  return (
+    <figure className="card chart-card" data-chart={spec.id}>
+      <figcaption>
+        <span className="chart-title">{spec.title}</span>
+        <span className="chart-meta">
+          {spec.agg} · {spec.unit} · step {formatDurationMs(data.stepMs)}
+        </span>
+      </figcaption>
+      <TimeChart
+        series={data.series}
+        stepMs={data.stepMs}
+        unit={spec.unit}
+        fallbackName={spec.metric}
+        xRange={data.xRange}
+        ariaLabel={spec.title}
+        error={data.error}
+        thresholds={props.thresholds}
+        minYMax={top * 1.15}
+      />
+    </figure>
   );
 }
 
@@ -268,7 +305,9 @@ function SloCard(props: { readonly slo: PipelineSloStatus }): React.JSX.Element 
           <span className="budget-bar" title={`${formatPercent(s.budgetRemaining * 100)}%`}>
             <span style={{ width: `${budget * 100}%` }} />
           </span>{' '}
-          {formatPercent(s.budgetRemaining * 100)}%
+          {s.budgetRemaining >= 0
+            ? `${formatPercent(s.budgetRemaining * 100)}%`
+            : `overspent: ${formatNumber(1 - s.budgetRemaining)}× the budget used`}
         </dd>
       </dl>
     </section>

@@ -216,7 +216,12 @@ function ReviewRow(props: {
     );
   };
   return (
-    <li className={`review-item review-${i.status}`} data-review-item={i.id} data-status={i.status}>
+    <li
+      className={`review-item review-${i.status}`}
+      data-review-item={i.id}
+      data-status={i.status}
+      data-stream={i.stream}
+    >
       <div className="review-head">
         <span className={STATUS_PILL[i.status]}>{i.status}</span>
         <span className="pill">{i.stream}</span>
