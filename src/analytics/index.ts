@@ -46,6 +46,7 @@ export {
 export {
   type BaselineValue,
   defaultRedBaselineOptions,
+  LATENCY_ANOMALY_RATIO,
   RedBaseline,
   type RedBaselineOptions,
 } from './red-baseline.ts';

@@ -31,12 +31,17 @@
  * `lastAtMs` the end of the latest window that held (for absence: the watermark).
  * The state is plain JSON (`snapshot()`/`restore()`), so it survives restarts.
  */
+import { LATENCY_ANOMALY_RATIO } from '../analytics/index.ts';
 import type { EndpointStats, FaultKind, Signal } from '../contract/index.ts';
 
 export interface EndpointDetectorOptions {
   /** Requests a window needs before latency, errors or traffic spikes are judged. */
   readonly minRequests: number;
-  /** Latency holds when p95 or mean > latencyRatio × baseline ... */
+  /**
+   * Latency holds when p95 or mean > latencyRatio × baseline ... Default `LATENCY_ANOMALY_RATIO`
+   * from analytics, the ratio above which the RED baseline stops learning: the two must agree,
+   * or a step between them is learned as normal before it is detected.
+   */
   readonly latencyRatio: number;
   /** ... and is at least this many ms above it. */
   readonly latencyMinDeltaMs: number;
@@ -68,7 +73,7 @@ export interface EndpointDetectorOptions {
 export function defaultEndpointDetectorOptions(): EndpointDetectorOptions {
   return {
     minRequests: 5,
-    latencyRatio: 2,
+    latencyRatio: LATENCY_ANOMALY_RATIO,
     latencyMinDeltaMs: 50,
     errorMargin: 0.05,
     errorFloor: 0.05,
