@@ -20,6 +20,17 @@
  *   Baseline self time per endpoint: min(stats baseline, median self time in traces without
  *   failures) when the stats have one, else that median.
  *
+ * - Cause of a failure, where the spans tell it: a failed call with no callee span that was
+ *   refused at connect (ECONNREFUSED / "connection refused" / unreachable, or 502 from the
+ *   caller's client) counts as `refused` (the callee is not there: absence); a failed answer
+ *   that sheds load (503, or "overloaded" / "too many requests" / "shed") counts as `shed`
+ *   (saturation).
+ * - Shape of a slowdown: `slowSpreadRatio` compares the spread of log self time in the slow
+ *   traces with that of the unit's ordinary self times. A fixed added delay d shifts every
+ *   request by d, which narrows the spread of log self time (by about m / (m + d) for median
+ *   m, at most 1/2 once the unit is twice as slow); a saturated unit (queueing) multiplies
+ *   its self times, which keeps the spread (and a ramping load widens it).
+ *
  * Cost: spans are indexed by trace once; each trace is sorted (k log k) and walked twice.
  */
 import type { EndpointStats, ServiceMap, Span } from '../contract/index.ts';
@@ -58,6 +69,17 @@ export interface UnitOrigins {
   /** Median self time here in originating slow traces, and the baseline it was compared to. */
   readonly medianSlowSelfMs?: number;
   readonly baselineSelfMs?: number;
+  /** Of `errors`: failed calls refused at connect with no callee span (the callee was absent). */
+  readonly refused: number;
+  /** Of `errors`: answers that shed load (503 or an overload message: saturation). */
+  readonly shed: number;
+  /**
+   * Spread (interquartile range) of log self time in the slow traces originating here over the
+   * same for this unit's ordinary (not slow, not failed) self times; set when both have at
+   * least `MIN_SPREAD_SAMPLES`. About ≤ 0.5 for an added fixed delay, ≈ 1 or more when self
+   * times are multiplied (saturation).
+   */
+  readonly slowSpreadRatio?: number;
   /** Callers whose calls to this unit timed out or failed with no callee span, and how long. */
   readonly orphanCallers: readonly string[];
   readonly medianOrphanMs?: number;
@@ -85,6 +107,23 @@ export function unitKey(service: string, endpoint: string): string {
 }
 
 const TIMEOUT_RE = /time[ d-]?out|deadline/i;
+const REFUSED_RE = /ECONNREFUSED|connection refused|EHOSTUNREACH|ENOTFOUND|unreachable/i;
+const SHED_RE = /overload|too many requests|shed|capacity/i;
+/** Samples each side needs before `slowSpreadRatio` is computed. */
+export const MIN_SPREAD_SAMPLES = 8;
+
+/** Interquartile range of log values (values must be > 0; others are left out). */
+function logIqr(values: readonly number[]): number | undefined {
+  const logs = sortedNumbers(values.filter((v) => v > 0).map((v) => Math.log(v)));
+  if (logs.length < MIN_SPREAD_SAMPLES) return undefined;
+  const q = (p: number): number => {
+    const x = p * (logs.length - 1);
+    const lo = Math.floor(x);
+    const hi = Math.min(logs.length - 1, lo + 1);
+    return logs[lo]! + (logs[hi]! - logs[lo]!) * (x - lo);
+  };
+  return q(0.75) - q(0.25);
+}
 
 function isFailed(s: Span): boolean {
   return s.status === 'error' || (s.httpStatus !== undefined && s.httpStatus >= 500);
@@ -119,6 +158,8 @@ interface TraceRecord {
   /** Primary error originator instance, or -1. */
   readonly errorInst: number;
   readonly errorKind: TraceFaultKind;
+  /** What the originating span says caused the failure, when it says. */
+  readonly errorCause: 'refused' | 'shed' | undefined;
   readonly errorStartMs: number;
 }
 
@@ -432,6 +473,7 @@ export function analyzeTraces(
 
     let errorInst = -1;
     let errorKind: TraceFaultKind = 'errors';
+    let errorCause: 'refused' | 'shed' | undefined;
     let errorStartMs = 0;
     if (errorSpan >= 0) {
       const s = list[errorSpan]!;
@@ -444,6 +486,16 @@ export function analyzeTraces(
         (orphan && s.durationMs >= options.timeoutMinMs)
       ) {
         errorKind = 'timeout';
+      } else if (
+        orphan &&
+        ((s.errorMessage !== undefined && REFUSED_RE.test(s.errorMessage)) || s.httpStatus === 502)
+      ) {
+        errorCause = 'refused';
+      } else if (
+        s.httpStatus === 503 ||
+        (s.errorMessage !== undefined && SHED_RE.test(s.errorMessage))
+      ) {
+        errorCause = 'shed';
       }
     }
     records.push({
@@ -453,6 +505,7 @@ export function analyzeTraces(
       instTo: instUnit.length,
       errorInst,
       errorKind,
+      errorCause,
       errorStartMs,
     });
   }
@@ -488,6 +541,8 @@ export function analyzeTraces(
     latency: number;
     errors: number;
     timeout: number;
+    refused: number;
+    shed: number;
     /** [rank (0 error, 1 latency), -excess, traceId] for ordering the samples. */
     samples: [number, number, string][];
     paths: Map<string, number>;
@@ -511,6 +566,7 @@ export function analyzeTraces(
   };
   for (const r of records) {
     let origin = -1;
+    let cause: 'refused' | 'shed' | undefined;
     let kind: TraceFaultKind = 'latency';
     let excess = 0;
     let startMs = 0;
@@ -518,6 +574,7 @@ export function analyzeTraces(
       failingTraces++;
       origin = r.errorInst;
       kind = r.errorKind;
+      cause = r.errorCause;
       startMs = r.errorStartMs;
     }
     if (origin < 0) {
@@ -554,6 +611,8 @@ export function analyzeTraces(
         latency: 0,
         errors: 0,
         timeout: 0,
+        refused: 0,
+        shed: 0,
         samples: [],
         paths: new Map(),
         firstMs: startMs,
@@ -564,6 +623,7 @@ export function analyzeTraces(
       acc.set(unit.key, a);
     }
     a[kind]++;
+    if (kind === 'errors' && cause !== undefined) a[cause]++;
     a.samples.push([kind === 'latency' ? 1 : 0, -excess, r.traceId]);
     if (startMs < a.firstMs) a.firstMs = startMs;
     if (kind === 'latency') a.slowSelf.push(instSelfMs[origin]!);
@@ -603,11 +663,25 @@ export function analyzeTraces(
       }
     }
     const base = baselineSelf.get(key);
+    let slowSpreadRatio: number | undefined;
+    if (a.slowSelf.length >= MIN_SPREAD_SAMPLES && base !== undefined) {
+      const ordinary = (healthySelf.get(key) ?? []).filter(
+        (v) => v < base * options.latencyFactor || v - base < options.minLatencyExcessMs,
+      );
+      const slow = logIqr(a.slowSelf);
+      const usual = logIqr(ordinary);
+      if (slow !== undefined && usual !== undefined && usual > 0) {
+        slowSpreadRatio = Math.round((slow / usual) * 1000) / 1000;
+      }
+    }
     origins.set(key, {
       unit: units.get(key)!,
       latency: a.latency,
       errors: a.errors,
       timeout: a.timeout,
+      refused: a.refused,
+      shed: a.shed,
+      ...(slowSpreadRatio === undefined ? {} : { slowSpreadRatio }),
       traceIds: a.samples.map((s) => s[2]),
       path: bestPath.split('\u0000'),
       firstMs: a.firstMs,

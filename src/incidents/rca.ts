@@ -490,13 +490,34 @@ function round(v: number): number {
   return Math.round(v * 10_000) / 10_000;
 }
 
-/** From trace evidence (most traces; timeout, errors, latency on ties), else the strongest signal. */
+/**
+ * A saturated unit multiplies its self times (queueing), so the spread of log self time in its
+ * slow traces stays about what it usually is; an added fixed delay narrows it to at most about
+ * half once the unit is twice as slow (rca-trace.ts, `slowSpreadRatio`). Between the two, on a
+ * log scale: √½ ≈ 0.7, rounded up.
+ */
+export const SATURATION_SPREAD_RATIO = 0.75;
+
+/**
+ * From trace evidence (most traces; timeout, errors, latency on ties), else the strongest signal.
+ * Then the cause, where the evidence tells it: failures that are mostly refused connections to a
+ * callee with no spans, or an absence signal on the service with nothing else from it, are
+ * `absence`; failures that are mostly shed load (503), or a slowdown that multiplies self times
+ * rather than adding to them, are `saturation`.
+ */
 function faultKindOf(c: Candidate, o: ChangeOptions): FaultKind {
   const or = c.origins;
   if (or !== undefined) {
     const best = Math.max(or.timeout, or.errors, or.latency);
-    if (best > 0)
-      return or.timeout === best ? 'timeout' : or.errors === best ? 'errors' : 'latency';
+    if (best > 0) {
+      if (or.timeout === best) return 'timeout';
+      if (or.errors === best) {
+        if (or.refused * 2 >= or.errors) return 'absence';
+        if (or.shed * 2 >= or.errors) return 'saturation';
+        return 'errors';
+      }
+      return (or.slowSpreadRatio ?? 0) >= SATURATION_SPREAD_RATIO ? 'saturation' : 'latency';
+    }
   }
   let bestSig: Signal | undefined;
   let bestZ = -1;
