@@ -92,7 +92,8 @@ export async function createServer(
         { name: 'review', description: 'Human review of sampled events' },
         {
           name: 'fleet',
-          description: 'Vehicle fleet: lab-compatible /telemetry, risk, business impact, data quality',
+          description:
+            'Vehicle fleet: lab-compatible /telemetry, risk, business impact, data quality',
         },
         { name: 'chaos', description: 'Fault injection into the demo shop (/simulate/*)' },
         { name: 'incidents', description: 'Incidents, root cause, lifecycle' },
