@@ -7,9 +7,11 @@
  * server stays up. Without a reachable broker the suite skips, loudly (CI=true makes that a
  * failure, see tools/run-tests.mjs).
  */
-import { connect as tcpConnect } from 'node:net';
+import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMqttFleet } from '../../src/pipeline/index.ts';
 import { type OpsightProcess, startOpsight } from '../support/opsight-process.ts';
 
 const BROKER_HOST = '127.0.0.1';
@@ -146,5 +148,80 @@ describe.skipIf(skipReason !== undefined)('fleet readings over MQTT (real Mosqui
     });
     expect(quality.counts[c].coolant_temp_f).toEqual({ wrong_type: 1 });
     expect((await fetch(`${op.url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe.skipIf(skipReason !== undefined)('MQTT fleet adapter reconnects (real Mosquitto)', () => {
+  it('reconnects with backoff after the connection drops, and closes cleanly', async () => {
+    // A TCP proxy in front of the broker, so the test can cut the adapter's connection.
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = tcpConnect({ host: BROKER_HOST, port: BROKER_PORT });
+      sockets.add(client);
+      sockets.add(upstream);
+      client.pipe(upstream).pipe(client);
+      const drop = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', drop);
+      upstream.on('error', drop);
+      client.on('close', drop);
+      upstream.on('close', drop);
+    });
+    proxy.listen(0, '127.0.0.1');
+    await new Promise((r) => proxy.once('listening', r));
+    const port = (proxy.address() as AddressInfo).port;
+    const got: unknown[] = [];
+    const adapter = startMqttFleet(
+      {
+        fleet: {
+          ingest: async (body: unknown) => {
+            got.push(...(body as unknown[]));
+            return {
+              received: 1,
+              accepted: 1,
+              partial: 0,
+              rejected: 0,
+              samples: 6,
+              issueCount: 0,
+              issues: [],
+            };
+          },
+        },
+        logger: pino({ level: 'silent' }),
+      },
+      { url: `mqtt://127.0.0.1:${port}`, topic: `${RUN}/fleet/+/telemetry`, reconnectMinMs: 50 },
+    );
+    const publisher = await mqtt.connectAsync(BROKER, { clientId: `${RUN}-pub2`, clean: true });
+    try {
+      await adapter.waitConnected(10_000);
+      for (const s of sockets) s.destroy();
+      // The backoff starts at 50 ms: wait for the reconnect itself, not for a disconnected moment.
+      await within(10_000, 'a reconnect after the drop', async () => {
+        const st = adapter.stats();
+        return st.reconnects >= 1 && st.connected ? true : undefined;
+      });
+      expect(adapter.stats().reconnects).toBeGreaterThanOrEqual(1);
+      // Subscribed again: a reading published now arrives.
+      const id = `${RUN}-r`;
+      await within(10_000, 'a reading after the reconnect', async () => {
+        await publisher.publishAsync(
+          `${RUN}/fleet/${id}/telemetry`,
+          JSON.stringify({ speed_mph: 1 }),
+          {
+            qos: 1,
+          },
+        );
+        return got.some((r) => (r as { vehicle_id?: string }).vehicle_id === id) ? true : undefined;
+      });
+      await adapter.close();
+      expect(adapter.stats().connected).toBe(false);
+    } finally {
+      await adapter.close();
+      await publisher.endAsync();
+      for (const s of sockets) s.destroy();
+      proxy.close();
+    }
   });
 });
