@@ -792,6 +792,36 @@ describe('IncidentEngine: lifecycle', () => {
     expect(e.get('inc-000001')?.rootCause?.service).toBe('payment');
   });
 
+  it('after the fault is over, a more confident answer naming a service without a live signal does not replace it', () => {
+    const answers: { service: string; confidence: number }[] = [];
+    const analyzer: RootCauseAnalyzer = (input) => {
+      const a = answers.shift() ?? { service: 'payment', confidence: 0.5 };
+      return {
+        ...fakeAnalyzer(input),
+        rootCause: {
+          service: a.service,
+          kind: 'latency',
+          confidence: a.confidence,
+          description: a.service,
+        },
+        candidates: [],
+        sampleTraces: [a.service],
+      };
+    };
+    const e = new IncidentEngine({ ...defaultIncidentOptions(), recoveryMs: 10 * MIN }, analyzer);
+    answers.push({ service: 'payment', confidence: 0.5 });
+    step(e, T0, [sig('payment', 'errors', T0), sig('checkout', 'errors', T0)]);
+    // payment's fault is over; checkout still holds. After recovery the spans are healthy and an
+    // analysis names users (no signal at all) with more confidence: noise, not a new fault.
+    answers.push({ service: 'users', confidence: 0.9 });
+    step(e, T0 + MIN, [sig('checkout', 'errors', T0, { lastAtMs: T0 + MIN })]);
+    expect(e.get('inc-000001')?.rootCause?.service).toBe('payment');
+    // Nor does a service whose signals stopped holding long ago.
+    answers.push({ service: 'checkout', confidence: 0.9 });
+    step(e, T0 + 3 * MIN, [sig('shipping', 'errors', T0 + 3 * MIN)]);
+    expect(e.get('inc-000001')?.rootCause?.service).toBe('payment');
+  });
+
   it('keeps correlating when the analyzer throws, and says so in the timeline once', () => {
     const e = new IncidentEngine(defaultIncidentOptions(), () => {
       throw new Error('boom');
