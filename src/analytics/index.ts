@@ -1,4 +1,35 @@
 /** @module Pure analytics: KPI, traffic-light, percentile and rollup math. */
+
+export {
+  type CheckedReading,
+  type CheckResult,
+  defaultFleetQualityOptions,
+  type FieldRule,
+  FLEET_FIELD_RULES,
+  FLEET_FIELDS,
+  type FleetField,
+  FleetQuality,
+  type FleetQualityOptions,
+  type QualityIssue,
+  type QualityRule,
+} from './fleet-quality.ts';
+export {
+  type BusinessAssumptions,
+  bandOf,
+  defaultBusinessAssumptions,
+  defaultFleetRiskOptions,
+  FAILURE_MODES,
+  type FailureMode,
+  type FleetImpact,
+  FleetRisk,
+  type FleetRiskOptions,
+  type ModeExposure,
+  RISK_BANDS,
+  type RiskBand,
+  type RiskFactor,
+  type VehicleBaseline,
+  type VehicleRisk,
+} from './fleet-risk.ts';
 export {
   defaultHealthOptions,
   type HealthInput,
@@ -30,6 +61,22 @@ export {
   minuteOf,
   quantileSorted,
 } from './kpi.ts';
+export {
+  defaultPipelineHealthOptions,
+  goodWithin,
+  type PipelineHealth,
+  type PipelineHealthOptions,
+  type PipelineIncident,
+  type PipelineIncidentChange,
+  type PipelineIncidentKind,
+  type PipelineLight,
+  PipelineMonitor,
+  type PipelineObservation,
+  type PipelineSloStatus,
+  type PipelineStageObservation,
+  type StageHealth,
+  throughputBlockGood,
+} from './pipeline-health.ts';
 export {
   compareStrings,
   defaultRedOptions,
@@ -115,49 +162,3 @@ export {
   thresholdBucket,
 } from './slo.ts';
 export { SliBucketSeries, type SliBucketSeriesJson } from './slo-buckets.ts';
-export {
-  defaultPipelineHealthOptions,
-  goodWithin,
-  type PipelineHealth,
-  type PipelineHealthOptions,
-  type PipelineIncident,
-  type PipelineIncidentChange,
-  type PipelineIncidentKind,
-  type PipelineLight,
-  PipelineMonitor,
-  type PipelineObservation,
-  type PipelineSloStatus,
-  type PipelineStageObservation,
-  type StageHealth,
-  throughputBlockGood,
-} from './pipeline-health.ts';
-export {
-  type CheckedReading,
-  type CheckResult,
-  defaultFleetQualityOptions,
-  FLEET_FIELD_RULES,
-  FLEET_FIELDS,
-  type FieldRule,
-  type FleetField,
-  FleetQuality,
-  type FleetQualityOptions,
-  type QualityIssue,
-  type QualityRule,
-} from './fleet-quality.ts';
-export {
-  type BusinessAssumptions,
-  bandOf,
-  defaultBusinessAssumptions,
-  defaultFleetRiskOptions,
-  FAILURE_MODES,
-  type FailureMode,
-  type FleetImpact,
-  FleetRisk,
-  type FleetRiskOptions,
-  type ModeExposure,
-  RISK_BANDS,
-  type RiskBand,
-  type RiskFactor,
-  type VehicleBaseline,
-  type VehicleRisk,
-} from './fleet-risk.ts';

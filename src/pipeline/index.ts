@@ -52,6 +52,21 @@ export {
   defaultDetectionOptions,
 } from './detection-worker.ts';
 export {
+  defaultFleetRuntimeOptions,
+  FLEET_INVALID_FIELDS_METRIC,
+  FLEET_QUALITY_LOG,
+  FLEET_QUALITY_METRIC,
+  FLEET_VEHICLE_LABEL,
+  type FleetIngestResult,
+  type FleetLogger,
+  type FleetReadingListener,
+  FleetRuntime,
+  type FleetRuntimeDeps,
+  type FleetRuntimeOptions,
+  type RecentReading,
+  type VehicleSummary,
+} from './fleet-runtime.ts';
+export {
   createInProcessBus,
   defaultInProcessBusOptions,
   InProcessBus,
@@ -82,40 +97,6 @@ export {
   type TraceAnalyticsPort,
   type TraceWindow,
 } from './incident-runtime.ts';
-export { burnSeries, SliCache } from './slo-buckets.ts';
-export { type SpanListener, TraceIngest, type TraceIngestLogger } from './trace-ingest.ts';
-export {
-  defaultPipelineHealthRuntimeOptions,
-  type PipelineHealthListener,
-  PipelineHealthRuntime,
-  type PipelineHealthRuntimeOptions,
-} from './pipeline-health-runtime.ts';
-// The incident runtime's TraceWindow is the narrower view it reads; this one adds `closed`.
-export {
-  defaultTraceAnalyticsOptions,
-  type RecentSpanFilter,
-  TraceAnalytics,
-  type TraceAnalyticsDeps,
-  type TraceAnalyticsLogger,
-  type TraceAnalyticsOptions,
-  type TraceAnalyticsStats,
-  type TraceWindow as TraceAnalyticsWindow,
-} from './trace-analytics.ts';
-export {
-  defaultFleetRuntimeOptions,
-  FLEET_INVALID_FIELDS_METRIC,
-  FLEET_QUALITY_LOG,
-  FLEET_QUALITY_METRIC,
-  FLEET_VEHICLE_LABEL,
-  type FleetIngestResult,
-  type FleetLogger,
-  type FleetReadingListener,
-  FleetRuntime,
-  type FleetRuntimeDeps,
-  type FleetRuntimeOptions,
-  type RecentReading,
-  type VehicleSummary,
-} from './fleet-runtime.ts';
 export {
   defaultMqttFleetOptions,
   FLEET_MQTT_TOPIC,
@@ -130,6 +111,12 @@ export {
   vehicleOfTopic,
 } from './mqtt-fleet.ts';
 export {
+  defaultPipelineHealthRuntimeOptions,
+  type PipelineHealthListener,
+  PipelineHealthRuntime,
+  type PipelineHealthRuntimeOptions,
+} from './pipeline-health-runtime.ts';
+export {
   REVIEW_ITEMS_COLLECTION,
   REVIEW_META_COLLECTION,
   type ReviewListener,
@@ -139,3 +126,16 @@ export {
   type SeriesVerdictLabel,
   seriesName,
 } from './review-runtime.ts';
+export { burnSeries, SliCache } from './slo-buckets.ts';
+// The incident runtime's TraceWindow is the narrower view it reads; this one adds `closed`.
+export {
+  defaultTraceAnalyticsOptions,
+  type RecentSpanFilter,
+  TraceAnalytics,
+  type TraceAnalyticsDeps,
+  type TraceAnalyticsLogger,
+  type TraceAnalyticsOptions,
+  type TraceAnalyticsStats,
+  type TraceWindow as TraceAnalyticsWindow,
+} from './trace-analytics.ts';
+export { type SpanListener, TraceIngest, type TraceIngestLogger } from './trace-ingest.ts';

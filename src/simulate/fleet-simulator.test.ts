@@ -7,6 +7,7 @@ import {
   DEFAULT_FLEET_PROFILE,
   type FleetReading,
   parseFleetProfile,
+  type SimulatedReading,
 } from './fleet-simulator.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -84,8 +85,10 @@ describe('fleet emulator', () => {
     fleet.runUntil(T0 + 120_000);
     const a = fleet.inject({ kind: 'coolant_overheat', vehicleId: 'van-03', durationS: 30 });
     const coolant = (): number =>
-      (fleet.step().find((r) => r.reading.vehicle_id === 'van-03')?.reading as FleetReading)
-        .coolant_temp_f;
+      (
+        (fleet.step().find((r) => r.reading.vehicle_id === 'van-03') as SimulatedReading)
+          .reading as FleetReading
+      ).coolant_temp_f;
     const firstFive = [coolant(), coolant(), coolant(), coolant(), coolant()];
     expect(Math.max(...firstFive)).toBeGreaterThan(235);
     fleet.runUntil(a.endMs + 1000);
@@ -119,7 +122,8 @@ describe('fleet emulator', () => {
     const after = fleet
       .runUntil(fleet.nowMs + 30_000)
       .filter((r) => r.reading.vehicle_id === 'truck-02');
-    expect((after[after.length - 1]?.reading as FleetReading).speed_mph).toBeLessThan(95);
+    const last = after[after.length - 1] as SimulatedReading;
+    expect((last.reading as FleetReading).speed_mph).toBeLessThan(95);
   });
 
   it('damages a small share of readings in the ways the validation layer must catch', () => {

@@ -23,6 +23,26 @@ export {
 export { type CloudRegion, type ServiceProfile, serviceNames } from './cloud-services.ts';
 export { CloudSimulator, createCloudSimulator } from './cloud-simulator.ts';
 export {
+  createFleetSimulator,
+  DEFAULT_FLEET_PROFILE,
+  type DriveMode,
+  defaultFleetSimulatorOptions,
+  FLEET_ANOMALY_KINDS,
+  FLEET_SIGNALS,
+  type FleetAnomaly,
+  type FleetAnomalyKind,
+  type FleetBaselines,
+  type FleetProfile,
+  type FleetReading,
+  type FleetSignal,
+  FleetSimulator,
+  type FleetSimulatorOptions,
+  parseFleetProfile,
+  type ReadingFault,
+  type SimulatedReading,
+  type VehicleProfile,
+} from './fleet-simulator.ts';
+export {
   type CompletedEvent,
   createPipelineSimulator,
   defaultPipelineSimulatorOptions,
@@ -72,23 +92,3 @@ export {
   upstreamServices,
   validateShopTopology,
 } from './shop-topology.ts';
-export {
-  createFleetSimulator,
-  DEFAULT_FLEET_PROFILE,
-  type DriveMode,
-  defaultFleetSimulatorOptions,
-  FLEET_ANOMALY_KINDS,
-  FLEET_SIGNALS,
-  type FleetAnomaly,
-  type FleetAnomalyKind,
-  type FleetBaselines,
-  type FleetProfile,
-  type FleetReading,
-  type FleetSignal,
-  FleetSimulator,
-  type FleetSimulatorOptions,
-  parseFleetProfile,
-  type ReadingFault,
-  type SimulatedReading,
-  type VehicleProfile,
-} from './fleet-simulator.ts';
