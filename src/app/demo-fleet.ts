@@ -17,6 +17,7 @@ import {
   type FleetAnomalyKind,
   type FleetProfile,
   type FleetSimulator,
+  type VehicleProfile,
 } from '../simulate/index.ts';
 import type { Logger } from './logger.ts';
 
@@ -34,6 +35,7 @@ export interface DemoFleetOptions {
 }
 
 export interface RunningDemoFleet extends FleetDemoControl {
+  profiles(): readonly VehicleProfile[];
   stop(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startDemoFleet(o: DemoFleetOptions): Promise<RunningDemoFl
     },
     vehicleIds: () => sim.vehicleIds(),
     anomalies: () => sim.anomalies(),
+    profiles: () => sim.profiles(),
     async stop() {
       stopped = true;
       clearInterval(timer);

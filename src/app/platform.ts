@@ -218,6 +218,7 @@ export async function startPlatform(
           },
           vehicleIds: () => demoFleet?.vehicleIds() ?? [],
           anomalies: () => demoFleet?.anomalies() ?? [],
+          profiles: () => demoFleet?.profiles() ?? [],
         }
       : undefined;
   let ready = false;

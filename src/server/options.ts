@@ -24,7 +24,12 @@ import type {
   TraceAnalytics,
   TraceIngest,
 } from '../pipeline/index.ts';
-import type { FleetAnomaly, FleetAnomalyKind, PipelineDisturbance } from '../simulate/index.ts';
+import type {
+  FleetAnomaly,
+  FleetAnomalyKind,
+  PipelineDisturbance,
+  VehicleProfile,
+} from '../simulate/index.ts';
 import type { Store } from '../store/index.ts';
 
 export interface ServerDeps {
@@ -66,6 +71,8 @@ export interface FleetDemoControl {
   vehicleIds(): string[];
   /** Every anomaly injected so far (ground truth). */
   anomalies(): readonly FleetAnomaly[];
+  /** The emulated vehicles' profiles (baselines, service history), for the per-unit view. */
+  profiles?(): readonly VehicleProfile[];
 }
 
 /** The demo's pipeline simulators, as the server controls them. */

@@ -40,6 +40,7 @@ async function open(
     inject: (a) => sim.inject(a),
     vehicleIds: () => sim.vehicleIds(),
     anomalies: () => sim.anomalies(),
+    profiles: () => sim.profiles(),
   };
   h = await openHarness(o.apiKeys === undefined ? {} : { apiKeys: o.apiKeys }, (base) => {
     fleet = new FleetRuntime({ ...base, logger: pino({ level: 'silent' }) });
@@ -260,6 +261,14 @@ describe('POST /simulate_anomaly', () => {
     expect(sim.anomalies()).toHaveLength(1);
     const picked = await post(h.app, '/simulate_anomaly', { kind: 'speed_anomaly', duration_s: 5 });
     expect(picked.statusCode).toBe(202);
+    // The per-unit view gets an emulated vehicle's profile (baselines) with its summary.
+    await post(h.app, '/telemetry', reading('van-03', T0 - 1000));
+    const unit = (await h.app.inject({ url: '/api/v1/fleet/vehicles/van-03' })).json();
+    expect(unit.profile).toMatchObject({
+      vehicle_id: 'van-03',
+      baselines: { coolant_temp_f: 192, vibration_score: 0.9 },
+      hours_since_service: 60,
+    });
     expect(sim.vehicleIds()).toContain(picked.json().vehicle_id);
     const demo = (await h.app.inject({ url: '/api/v1/fleet/demo' })).json();
     expect(demo.available).toBe(true);

@@ -145,6 +145,16 @@ const VehicleSchema = Type.Object({
   qualityIssues: Type.Integer(),
 });
 
+const ProfileSchema = Type.Object(
+  {
+    vehicle_id: Type.String(),
+    model: Type.Optional(Type.String()),
+    baselines: FieldValuesSchema,
+    hours_since_service: Num,
+  },
+  { description: "The emulated vehicle's profile: warm running baselines, service history" },
+);
+
 const AssumptionsSchema = Type.Object({
   costPerDowntimeHour: Num,
   currency: Type.String(),
@@ -538,7 +548,13 @@ export function registerFleetRoutes(
         summary: 'One vehicle: risk, factors, exposure per failure mode, data quality',
         tags: TAGS,
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-        response: { 200: Type.Object({ vehicle: VehicleSchema }), ...problemResponses },
+        response: {
+          200: Type.Object({
+            vehicle: VehicleSchema,
+            profile: Type.Optional(ProfileSchema),
+          }),
+          ...problemResponses,
+        },
       },
     },
     async (request) => {
@@ -548,7 +564,8 @@ export function registerFleetRoutes(
           items: [{ field: 'id', reason: `unknown vehicle ${request.params.id}` }],
         });
       }
-      return { vehicle: v };
+      const profile = demo?.profiles?.().find((p) => p.vehicle_id === v.vehicleId);
+      return profile === undefined ? { vehicle: v } : { vehicle: v, profile };
     },
   );
 
