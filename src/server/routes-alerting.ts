@@ -7,13 +7,13 @@
  */
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { OpsError, toProblem } from '../contract/index.ts';
+import { toProblem } from '../contract/index.ts';
 import type { AlertingRuntime, AlertView } from '../pipeline/index.ts';
 import type { ServerContext } from './context.ts';
 import { toOpsError } from './error-boundary.ts';
+import { openLiveStream } from './live-stream.ts';
 import { invalidParameter, parseTimeMs } from './params.ts';
 import { AlertingNameParams as NameParams, alertingResponses as ok } from './schemas.ts';
-import { SseStream } from './sse.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 const RangeQuery = {
@@ -46,7 +46,6 @@ const SilenceBody = Type.Unknown({
 /** Shapes are documented in docs/api.md ("Alerting, SLOs and health"). */
 
 const DEFAULT_RANGE_MS = 24 * 3_600_000;
-const RETRY_MS = 3_000;
 
 function range(q: { from?: string; to?: string }, nowMs: number): { fromMs: number; toMs: number } {
   const toMs = q.to === undefined ? nowMs : parseTimeMs(q.to, 'to', nowMs);
@@ -231,19 +230,7 @@ export function registerAlertingRoutes(
       },
     },
     async (request, reply) => {
-      if (ctx.streams.size >= ctx.options.maxLiveStreams) {
-        reply.header('retry-after', '10');
-        throw new OpsError(
-          'LIVE_TOO_MANY_STREAMS',
-          `${ctx.streams.size} live streams are open, the limit is ${ctx.options.maxLiveStreams}; retry later`,
-        );
-      }
-      const stream = new SseStream(request, reply, {
-        heartbeatMs: ctx.options.sseHeartbeatMs,
-        retryMs: RETRY_MS,
-      });
-      ctx.streams.add(stream);
-      stream.onClose(() => ctx.streams.delete(stream));
+      const stream = openLiveStream(ctx, request, reply);
       const send = (alerts: readonly AlertView[]): void => {
         try {
           stream.send('alerts', { generatedAtMs: clock.nowMs(), alerts });

@@ -17,7 +17,6 @@ import {
   INCIDENT_SEVERITIES,
   INCIDENT_STATUSES,
   type IncidentQuery,
-  OpsError,
   toProblem,
 } from '../contract/index.ts';
 import type { IncidentChange, IncidentRuntime } from '../pipeline/index.ts';
@@ -36,12 +35,11 @@ import {
   LiveIncidentsQuerySchema,
   wireIncident,
 } from './incident-schemas.ts';
+import { openLiveStream } from './live-stream.ts';
 import { invalidParameter, parseTimeMs } from './params.ts';
 import { problemResponses } from './schemas.ts';
-import { SseStream } from './sse.ts';
 
 const DEFAULT_LIMIT = 100;
-const RETRY_MS = 3_000;
 const DEFAULT_ACTOR = 'api';
 
 /** The lifecycle bodies are optional: a POST without one validates as `{}`. */
@@ -175,19 +173,7 @@ export function registerIncidentRoutes(
       },
     },
     async (request, reply) => {
-      if (ctx.streams.size >= ctx.options.maxLiveStreams) {
-        reply.header('retry-after', '10');
-        throw new OpsError(
-          'LIVE_TOO_MANY_STREAMS',
-          `${ctx.streams.size} live streams are open, the limit is ${ctx.options.maxLiveStreams}; retry later`,
-        );
-      }
-      const stream = new SseStream(request, reply, {
-        heartbeatMs: ctx.options.sseHeartbeatMs,
-        retryMs: RETRY_MS,
-      });
-      ctx.streams.add(stream);
-      stream.onClose(() => ctx.streams.delete(stream));
+      const stream = openLiveStream(ctx, request, reply);
       try {
         stream.send('incidents', {
           generatedAtMs: clock.nowMs(),
