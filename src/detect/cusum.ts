@@ -12,6 +12,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
+import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
 
 export interface CusumOptions {
   /** Allowance k in σ: drifts smaller than this are ignored. */
@@ -26,6 +27,12 @@ export interface CusumOptions {
   readonly fastAlpha: number;
   readonly warmupSamples: number;
   readonly relativeSdFloor: number;
+  /**
+   * The sd is at least this many of the series' own quanta / 3 (resolution.ts): the ±3σ band
+   * is then at least that many quanta wide, and a lasting one-quantum shift (z = 1 = k) does not
+   * accumulate.
+   */
+  readonly resolutionQuanta: number;
 }
 
 export function defaultCusumOptions(): CusumOptions {
@@ -37,6 +44,7 @@ export function defaultCusumOptions(): CusumOptions {
     fastAlpha: 0.2,
     warmupSamples: 30,
     relativeSdFloor: 0.01,
+    resolutionQuanta: DEFAULT_RESOLUTION_QUANTA,
   };
 }
 
@@ -52,6 +60,7 @@ export class CusumDetector extends BaseDetector {
   #from = 0;
   /** Samples left before accumulating again after an alarm (the new level is being learned). */
   #cooldown = 0;
+  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -69,11 +78,16 @@ export class CusumDetector extends BaseDetector {
       if (learn) {
         this.#mean = value;
         this.#fast = value;
+        this.#resolution.observe(value);
       }
       return 0;
     }
     const mean = this.#mean;
-    const sd = Math.max(Math.sqrt(this.#variance), sdFloor(mean, o.relativeSdFloor));
+    const sd = Math.max(
+      Math.sqrt(this.#variance),
+      sdFloor(mean, o.relativeSdFloor),
+      (o.resolutionQuanta * this.#resolution.quantum) / 3,
+    );
     this.expected = mean;
     this.lower = mean - 3 * sd;
     this.upper = mean + 3 * sd;
@@ -85,6 +99,7 @@ export class CusumDetector extends BaseDetector {
     this.#last = sPos >= sNeg ? s : -s;
     this.#from = mean;
     if (learn) {
+      this.#resolution.observe(value);
       this.#fast += o.fastAlpha * (value - this.#fast);
       if (this.#cooldown > 0) this.#cooldown--;
       if (this.warm && s >= o.h) {
@@ -122,6 +137,7 @@ export class CusumDetector extends BaseDetector {
       this.#last,
       this.#from,
       this.#cooldown,
+      ...this.#resolution.save(),
     ];
   }
 
@@ -134,6 +150,7 @@ export class CusumDetector extends BaseDetector {
     this.#last = num(d, 5);
     this.#from = num(d, 6);
     this.#cooldown = num(d, 7);
+    this.#resolution.load(d, 8);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {

@@ -15,7 +15,10 @@
  * - silence counts alone (it is the only part that sees gaps).
  *
  * Each part keeps its own warm-up; a cold part votes 0. The expected value and band are the
- * seasonal baseline's once warm, else the EWMA's; `detector` names the part that won.
+ * seasonal baseline's once warm, else the EWMA's; for an anomaly they are those of the part
+ * named in `detector`, which flagged the sample itself (ewma or mad before the seasonal model
+ * is warm, when either did; cusum or traffic only when neither did), so an anomaly's value is
+ * always outside the band it reports (cusum and traffic flag a lasting change instead).
  */
 import { BaseDetector } from './base.ts';
 import { CusumDetector } from './cusum.ts';
@@ -162,6 +165,23 @@ export class EnsembleDetector extends BaseDetector {
       score = sSilence;
       winner = silence;
       runnerUp = silence;
+    } else if (score >= ANOMALY_THRESHOLD && !seasonal.seasonalWarm) {
+      // Explain with a part that flagged the sample itself and report *its* band, so the value
+      // is outside the band the anomaly names: ewma or mad when one of them flagged it (their
+      // band is about this sample), else cusum/traffic in their own terms (a lasting change).
+      const band: BaseDetector | undefined =
+        sEwma >= ANOMALY_THRESHOLD && sEwma >= sMad
+          ? ewma
+          : sMad >= ANOMALY_THRESHOLD
+            ? mad
+            : undefined;
+      if (band !== undefined && band !== winner) {
+        runnerUp = winner;
+        winner = band;
+      }
+      this.expected = winner.expected;
+      this.lower = winner.lower;
+      this.upper = winner.upper;
     }
     this.#winner = winner;
     this.#second = runnerUp;

@@ -9,6 +9,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
+import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
 
 export interface EwmaOptions {
   /** Weight of each new sample in the mean (memory ≈ 1/alpha samples). */
@@ -21,6 +22,8 @@ export interface EwmaOptions {
   readonly warmupSamples: number;
   /** The sd never drops below this fraction of |mean| (constant series stay quiet on noise). */
   readonly relativeSdFloor: number;
+  /** The band is at least this many of the series' own quanta wide on each side (resolution.ts). */
+  readonly resolutionQuanta: number;
 }
 
 export function defaultEwmaOptions(): EwmaOptions {
@@ -30,6 +33,7 @@ export function defaultEwmaOptions(): EwmaOptions {
     threshold: 4,
     warmupSamples: 24,
     relativeSdFloor: 0.01,
+    resolutionQuanta: DEFAULT_RESOLUTION_QUANTA,
   };
 }
 
@@ -39,6 +43,7 @@ export class EwmaDetector extends BaseDetector {
   #mean = 0;
   #variance = 0;
   #z = 0;
+  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -49,9 +54,14 @@ export class EwmaDetector extends BaseDetector {
     return this.#mean;
   }
 
-  /** The current sd used for scoring (with its floor). */
+  /** The current sd used for scoring (with its floors: relative to the level, and resolution). */
   get sd(): number {
-    return Math.max(Math.sqrt(this.#variance), sdFloor(this.#mean, this.options.relativeSdFloor));
+    const o = this.options;
+    return Math.max(
+      Math.sqrt(this.#variance),
+      sdFloor(this.#mean, o.relativeSdFloor),
+      (o.resolutionQuanta * this.#resolution.quantum) / o.threshold,
+    );
   }
 
   step(_timestampMs: number, value: number, learn: boolean): number {
@@ -63,7 +73,10 @@ export class EwmaDetector extends BaseDetector {
       this.upper = value;
       this.warm = false;
       this.#z = 0;
-      if (learn) this.#mean = value;
+      if (learn) {
+        this.#mean = value;
+        this.#resolution.observe(value);
+      }
       return 0;
     }
     const mean = this.#mean;
@@ -83,6 +96,7 @@ export class EwmaDetector extends BaseDetector {
       const delta = x - mean;
       this.#mean = mean + a * delta;
       this.#variance = (1 - av) * (this.#variance + av * delta * delta);
+      this.#resolution.observe(value);
     }
     return calibrate(z, threshold);
   }
@@ -93,13 +107,14 @@ export class EwmaDetector extends BaseDetector {
   }
 
   protected saveData(): number[] {
-    return [this.#mean, this.#variance, this.#z];
+    return [this.#mean, this.#variance, this.#z, ...this.#resolution.save()];
   }
 
   protected loadData(d: readonly number[]): void {
     this.#mean = num(d, 0);
     this.#variance = num(d, 1);
     this.#z = num(d, 2);
+    this.#resolution.load(d, 3);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {

@@ -14,6 +14,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, fmt, sdFloor } from './calibrate.ts';
+import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
 
 /** MAD → standard deviation for normal data. */
 const MAD_TO_SD = 1.4826;
@@ -25,10 +26,18 @@ export interface MadOptions {
   readonly threshold: number;
   readonly warmupSamples: number;
   readonly relativeSdFloor: number;
+  /** The band is at least this many of the series' own quanta wide on each side (resolution.ts). */
+  readonly resolutionQuanta: number;
 }
 
 export function defaultMadOptions(): MadOptions {
-  return { eta: 0.02, threshold: 5, warmupSamples: 24, relativeSdFloor: 0.01 };
+  return {
+    eta: 0.02,
+    threshold: 5,
+    warmupSamples: 24,
+    relativeSdFloor: 0.01,
+    resolutionQuanta: DEFAULT_RESOLUTION_QUANTA,
+  };
 }
 
 export class MadDetector extends BaseDetector {
@@ -37,6 +46,7 @@ export class MadDetector extends BaseDetector {
   #median = 0;
   #mad = 0;
   #z = 0;
+  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -44,10 +54,14 @@ export class MadDetector extends BaseDetector {
   }
 
   step(_timestampMs: number, value: number, learn: boolean): number {
-    const { eta, threshold, warmupSamples, relativeSdFloor } = this.options;
+    const { eta, threshold, warmupSamples, relativeSdFloor, resolutionQuanta } = this.options;
     const n = this.n;
     const m = this.#median;
-    const sd = Math.max(MAD_TO_SD * this.#mad, sdFloor(m, relativeSdFloor));
+    const sd = Math.max(
+      MAD_TO_SD * this.#mad,
+      sdFloor(m, relativeSdFloor),
+      (resolutionQuanta * this.#resolution.quantum) / threshold,
+    );
     const half = threshold * sd;
     this.expected = n === 0 ? value : m;
     this.lower = this.expected - (n === 0 ? 0 : half);
@@ -69,6 +83,7 @@ export class MadDetector extends BaseDetector {
         const d = Math.max(this.#mad, sdFloor(m, relativeSdFloor) / MAD_TO_SD);
         this.#mad = dev > d ? d * (1 + eta) : d * (1 - eta);
       }
+      this.#resolution.observe(value);
     }
     return calibrate(z, threshold);
   }
@@ -79,13 +94,14 @@ export class MadDetector extends BaseDetector {
   }
 
   protected saveData(): number[] {
-    return [this.#median, this.#mad, this.#z];
+    return [this.#median, this.#mad, this.#z, ...this.#resolution.save()];
   }
 
   protected loadData(d: readonly number[]): void {
     this.#median = num(d, 0);
     this.#mad = num(d, 1);
     this.#z = num(d, 2);
+    this.#resolution.load(d, 3);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {

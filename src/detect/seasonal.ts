@@ -24,6 +24,7 @@
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
 import { base64ToFloat32, float32ToBase64 } from './f32-codec.ts';
+import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
 import { type DetectorState, STATE_VERSION } from './types.ts';
 
 const HOUR_MS = 3_600_000;
@@ -61,6 +62,8 @@ export interface SeasonalOptions {
    * day-to-day variation; this keeps a quiet hour from claiming a razor-thin band.
    */
   readonly globalSdFloor: number;
+  /** The band is at least this many of the series' own quanta wide on each side (resolution.ts). */
+  readonly resolutionQuanta: number;
 }
 
 export function defaultSeasonalOptions(): SeasonalOptions {
@@ -75,6 +78,7 @@ export function defaultSeasonalOptions(): SeasonalOptions {
     relativeSdFloor: 0.01,
     globalAlpha: 0.03,
     globalSdFloor: 0.2,
+    resolutionQuanta: DEFAULT_RESOLUTION_QUANTA,
   };
 }
 
@@ -95,6 +99,7 @@ export class SeasonalDetector extends BaseDetector {
   #level = 0;
   /** Whether the last score came from a seasonal bucket (the ensemble's choice of baseline). */
   seasonalWarm = false;
+  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -147,7 +152,12 @@ export class SeasonalDetector extends BaseDetector {
       variance = this.#globalVar;
     }
     const floor = level > 0 ? o.globalSdFloor * Math.sqrt(this.#globalVar) : 0;
-    const sd = Math.max(Math.sqrt(variance), floor, sdFloor(mean, o.relativeSdFloor));
+    const sd = Math.max(
+      Math.sqrt(variance),
+      floor,
+      sdFloor(mean, o.relativeSdFloor),
+      (o.resolutionQuanta * this.#resolution.quantum) / o.threshold,
+    );
     const half = o.threshold * sd;
     this.expected = mean;
     this.lower = mean - half;
@@ -159,6 +169,7 @@ export class SeasonalDetector extends BaseDetector {
     this.#z = z;
 
     if (learn) {
+      this.#resolution.observe(value);
       // Global EWMA (the fallback), winsorized once warm.
       const ga = n >= o.warmupSamples ? o.globalAlpha : Math.max(o.globalAlpha, 1 / (n + 1));
       const gsd = Math.max(
@@ -234,6 +245,7 @@ export class SeasonalDetector extends BaseDetector {
       this.#z,
       this.#level,
       this.seasonalWarm ? 1 : 0,
+      ...this.#resolution.save(),
     ];
   }
 
@@ -245,6 +257,7 @@ export class SeasonalDetector extends BaseDetector {
     this.#z = num(d, 4);
     this.#level = num(d, 5);
     this.seasonalWarm = num(d, 6) === 1;
+    this.#resolution.load(d, 7);
   }
 
   override serialize(): DetectorState {

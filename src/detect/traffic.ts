@@ -11,6 +11,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt } from './calibrate.ts';
+import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
 
 export interface TrafficOptions {
   readonly fastAlpha: number;
@@ -18,10 +19,21 @@ export interface TrafficOptions {
   /** Fold change that scores 0.5 (both ways). */
   readonly ratio: number;
   readonly warmupSamples: number;
+  /**
+   * c is at least this many of the series' own quanta / (ratio − 1) (resolution.ts): from a
+   * zero baseline, the recent level must rise by that many quanta to reach `ratio`×.
+   */
+  readonly resolutionQuanta: number;
 }
 
 export function defaultTrafficOptions(): TrafficOptions {
-  return { fastAlpha: 0.5, slowAlpha: 0.02, ratio: 3, warmupSamples: 30 };
+  return {
+    fastAlpha: 0.5,
+    slowAlpha: 0.02,
+    ratio: 3,
+    warmupSamples: 30,
+    resolutionQuanta: DEFAULT_RESOLUTION_QUANTA,
+  };
 }
 
 export class TrafficDetector extends BaseDetector {
@@ -33,6 +45,7 @@ export class TrafficDetector extends BaseDetector {
   #min = 0;
   #r = 1;
   readonly #logRatio: number;
+  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -52,11 +65,16 @@ export class TrafficDetector extends BaseDetector {
         this.#fast = value;
         this.#slow = value;
         this.#min = value;
+        this.#resolution.observe(value);
       }
       return 0;
     }
     const slow = this.#slow;
-    const c = Math.max(Math.sqrt(this.#slowVar), 1e-9);
+    const c = Math.max(
+      Math.sqrt(this.#slowVar),
+      1e-9,
+      (o.resolutionQuanta * this.#resolution.quantum) / Math.max(o.ratio - 1, 1e-6),
+    );
     const fast = this.#fast + o.fastAlpha * (value - this.#fast);
     const ratio = o.ratio;
     this.expected = slow;
@@ -70,6 +88,7 @@ export class TrafficDetector extends BaseDetector {
     const r = q > 1e12 ? 1e12 : q < 1e-12 ? 1e-12 : q;
     this.#r = r;
     if (learn) {
+      this.#resolution.observe(value);
       this.#fast = fast;
       this.#min = min;
       const a = n >= o.warmupSamples ? o.slowAlpha : Math.max(o.slowAlpha, 1 / (n + 1));
@@ -87,7 +106,7 @@ export class TrafficDetector extends BaseDetector {
   }
 
   protected saveData(): number[] {
-    return [this.#fast, this.#slow, this.#slowVar, this.#min, this.#r];
+    return [this.#fast, this.#slow, this.#slowVar, this.#min, this.#r, ...this.#resolution.save()];
   }
 
   protected loadData(d: readonly number[]): void {
@@ -96,6 +115,7 @@ export class TrafficDetector extends BaseDetector {
     this.#slowVar = num(d, 2);
     this.#min = num(d, 3);
     this.#r = num(d, 4);
+    this.#resolution.load(d, 5);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {

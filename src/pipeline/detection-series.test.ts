@@ -23,7 +23,20 @@ describe('explainAnomaly', () => {
     {
       a: { value: 5, expected: 5, lower: 5, upper: 5, detector: 'cusum' },
       deviation: 0,
-      reason: 'cusum: observed 5 is 0 above expected 5 (normal 5 to 5)',
+      reason:
+        'cusum: lasting shift above the baseline 5: observed 5, a run of samples above it accumulated past the limit (single-sample band 5 to 5)',
+    },
+    {
+      a: { value: 9, expected: 2, lower: 0.5, upper: 7, detector: 'traffic' },
+      deviation: 7,
+      reason:
+        'traffic: the recent average (not this sample alone) rose above 7, around the baseline 2 (observed 9)',
+    },
+    {
+      a: { value: 0.4, expected: 2, lower: 0.5, upper: 7, detector: 'traffic' },
+      deviation: -1.6,
+      reason:
+        'traffic: the recent average (not this sample alone) fell below 0.5, around the baseline 2 (observed 0.4)',
     },
     {
       a: { value: 12.5, expected: 12.5, lower: 12.5, upper: 12.5, detector: 'silence' },

@@ -73,6 +73,26 @@ export function explainAnomaly(a: {
   }
   const deviation = a.value - a.expected;
   const side = deviation >= 0 ? 'above' : 'below';
+  // cusum and traffic flag a lasting change, not this sample alone: the sample may be inside
+  // the band, so they are explained in their own terms (the ensemble reports them only when
+  // neither ewma nor mad flagged the sample itself).
+  if (a.detector === 'cusum') {
+    return {
+      deviation,
+      reason:
+        `cusum: lasting shift ${side} the baseline ${formatNumber(a.expected)}: observed ${formatNumber(a.value)}, ` +
+        `a run of samples ${side} it accumulated past the limit (single-sample band ${formatNumber(a.lower)} to ${formatNumber(a.upper)})`,
+    };
+  }
+  if (a.detector === 'traffic') {
+    const rose = deviation >= 0;
+    return {
+      deviation,
+      reason:
+        `traffic: the recent average (not this sample alone) ${rose ? 'rose above' : 'fell below'} ` +
+        `${formatNumber(rose ? a.upper : a.lower)}, around the baseline ${formatNumber(a.expected)} (observed ${formatNumber(a.value)})`,
+    };
+  }
   const halfWidth = deviation >= 0 ? a.upper - a.expected : a.expected - a.lower;
   const widths =
     halfWidth > 0
