@@ -150,6 +150,24 @@ describe('AIOps scenarios on the demo shop (seeded, event time)', () => {
     expect(inc.affectedServices).toEqual(expect.arrayContaining(['payment', 'checkout']));
   });
 
+  it('saturation at payment: one incident, root cause payment', async () => {
+    const run = await shop({ service: 'payment', kind: 'saturation', value: 0.9 });
+    const inc = theIncident('saturation at payment (utilisation 0.9)', run);
+    expect(inc.rootCause?.service, describeIncidents(run.incidents)).toBe('payment');
+    // The kind is recorded, not asserted: saturation is told from an added delay by comparing
+    // the slow requests' spread with payment's ordinary requests in the analysed spans; once
+    // every payment request is slow (utilisation 0.9 makes all of them ~10x slower) none is left
+    // to compare with and the kind falls back to latency (docs/aiops.md).
+    expect(['saturation', 'latency']).toContain(inc.rootCause?.kind);
+  });
+
+  it('absence of inventory: connections refused, root cause inventory absence', async () => {
+    const run = await shop({ service: 'inventory', kind: 'absence', value: 1 });
+    const inc = theIncident('absence of inventory (connections refused)', run);
+    expect(inc.rootCause?.service, describeIncidents(run.incidents)).toBe('inventory');
+    expect(inc.rootCause?.kind, describeIncidents(run.incidents)).toBe('absence');
+  });
+
   it('a noisy but healthy service (high variance, steady errors, no fault) opens no incident', async () => {
     const noisy: ShopTopology = {
       ...DEFAULT_SHOP_TOPOLOGY,
