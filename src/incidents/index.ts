@@ -38,8 +38,12 @@ export {
 } from './severity.ts';
 export {
   type AlertLike,
+  type AnomalyContext,
+  isTinyRate,
   kindOfAlert,
   kindOfName,
+  MIN_SIGNAL_ERROR_RATIO,
+  MIN_SIGNAL_RATE_PER_S,
   serviceOf,
   signalFromAlert,
   signalFromAnomaly,

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert, Anomaly, FaultKind } from '../contract/index.ts';
-import { type AlertLike, kindOfAlert, signalFromAlert, signalFromAnomaly } from './signals.ts';
+import {
+  type AlertLike,
+  kindOfAlert,
+  MIN_SIGNAL_RATE_PER_S,
+  signalFromAlert,
+  signalFromAnomaly,
+} from './signals.ts';
 
 function anomaly(over: Partial<Anomaly> = {}): Anomaly {
   return {
@@ -91,6 +97,44 @@ describe('signalFromAnomaly', () => {
     expect(
       signalFromAnomaly(anomaly({ metric: 'requests_per_second', value: 1, expected: 50 }))?.kind,
     ).toBe('traffic');
+  });
+});
+
+describe('tiny rates are no signal on their own', () => {
+  const errors = (value: number, expected = 0.0017) =>
+    anomaly({ metric: 'errors_per_second', labels: { service: 'orders' }, value, expected });
+
+  it('one error in 100 s (0.01/s) on a quiet service is no signal; 5/s is', () => {
+    expect(MIN_SIGNAL_RATE_PER_S).toBe(0.05);
+    expect(signalFromAnomaly(errors(0.01))).toBeUndefined();
+    expect(signalFromAnomaly(errors(0.049))).toBeUndefined();
+    expect(signalFromAnomaly(errors(0.05))?.kind).toBe('errors');
+    expect(signalFromAnomaly(errors(5, 0))).toMatchObject({ kind: 'errors', observed: 5 });
+  });
+
+  it('with the request rate known, errors under 1 % of requests are no signal', () => {
+    // 0.5 errors/s is above the absolute floor but 0.25 % of 200 requests/s.
+    expect(signalFromAnomaly(errors(0.5), { requestsPerSecond: 200 })).toBeUndefined();
+    expect(signalFromAnomaly(errors(0.5))?.kind).toBe('errors');
+    // 3 errors/s of 200 requests/s is 1.5 %: a signal.
+    expect(signalFromAnomaly(errors(3), { requestsPerSecond: 200 })?.kind).toBe('errors');
+    // A low-traffic service: 0.03 errors/s of 0.1 requests/s is 30 % — the ratio decides.
+    expect(signalFromAnomaly(errors(0.03), { requestsPerSecond: 0.1 })?.kind).toBe('errors');
+    // Unknown or zero requests fall back to the absolute floor.
+    expect(signalFromAnomaly(errors(0.03), { requestsPerSecond: 0 })).toBeUndefined();
+  });
+
+  it('traffic between tiny rates is no signal, a drop from a real rate is', () => {
+    const traffic = (value: number, expected: number) =>
+      anomaly({ metric: 'requests_per_second', labels: { service: 'orders' }, value, expected });
+    expect(signalFromAnomaly(traffic(0.04, 0.01))).toBeUndefined();
+    expect(signalFromAnomaly(traffic(0, 20))?.kind).toBe('traffic');
+  });
+
+  it('other kinds and units are not affected', () => {
+    expect(signalFromAnomaly(anomaly({ value: 0.02, expected: 0.001 }))?.kind).toBe('latency');
+    const count = anomaly({ metric: 'errors_total', labels: { service: 'orders' }, value: 0.02 });
+    expect(signalFromAnomaly({ ...count, expected: 0 })?.kind).toBe('errors');
   });
 });
 

@@ -13,6 +13,10 @@
  * - Only departures that mean a fault count: latency, errors and saturation going down is good
  *   news, not a signal. Traffic counts both ways.
  * - Ids are stable: `anomaly:<series key>:<kind>` and `alert:<alert id>`, so repeats fold.
+ * - Tiny rates are no signal on their own (docs/incidents.md, "Tiny rates"): an error anomaly
+ *   whose errors are under 1 % of the service's requests (when the caller knows them), else an
+ *   error or traffic anomaly on a per-second rate below 0.05/s both observed and expected (one
+ *   error in 100 s is noise, not an incident). Alerts are not filtered: a rule is a decision.
  */
 import type { Alert, Anomaly, FaultKind, Labels, Signal } from '../contract/index.ts';
 import { SERVICE_LABEL, SOURCE_LABEL, seriesKey, WELL_KNOWN_METRICS } from '../contract/index.ts';
@@ -61,13 +65,49 @@ function unitOf(kind: FaultKind, metric: string): Signal['unit'] {
 /** Kinds where only an upward departure is a fault. */
 const UP_ONLY: ReadonlySet<FaultKind> = new Set(['latency', 'errors', 'timeout', 'saturation']);
 
-/** An anomaly as a signal; undefined when it names no service or is not a fault. */
-export function signalFromAnomaly(a: Anomaly): Signal | undefined {
+/** A per-second error or traffic rate below this (observed and expected) is no signal alone. */
+export const MIN_SIGNAL_RATE_PER_S = 0.05;
+/** Errors under this share of the requests (when known) are no signal alone. */
+export const MIN_SIGNAL_ERROR_RATIO = 0.01;
+
+/** What the caller may know besides the anomaly itself. */
+export interface AnomalyContext {
+  /** The service's current requests per second (same labels), when it is measured. */
+  readonly requestsPerSecond?: number;
+}
+
+/**
+ * Whether an error/traffic anomaly is too small in absolute terms to be a signal on its own:
+ * errors under MIN_SIGNAL_ERROR_RATIO of known requests, else a per-second rate under
+ * MIN_SIGNAL_RATE_PER_S both observed and expected.
+ */
+export function isTinyRate(
+  a: Pick<Anomaly, 'value' | 'expected'>,
+  kind: FaultKind,
+  unit: Signal['unit'],
+  context?: AnomalyContext,
+): boolean {
+  if (kind !== 'errors' && kind !== 'traffic') return false;
+  const rps = context?.requestsPerSecond;
+  if (kind === 'errors' && unit === 'per_s' && rps !== undefined && rps > 0) {
+    return a.value < MIN_SIGNAL_ERROR_RATIO * rps;
+  }
+  if (unit !== 'per_s') return false;
+  return Math.max(Math.abs(a.value), Math.abs(a.expected)) < MIN_SIGNAL_RATE_PER_S;
+}
+
+/**
+ * An anomaly as a signal; undefined when it names no service, is not a fault, or is a tiny rate
+ * (`isTinyRate`; pass the service's request rate as `context` when it is known).
+ */
+export function signalFromAnomaly(a: Anomaly, context?: AnomalyContext): Signal | undefined {
   const service = serviceOf(a.labels);
   if (service === undefined) return undefined;
   const kind = a.detector === 'silence' ? 'absence' : kindOfName(a.metric);
   if (kind === undefined) return undefined;
   if (UP_ONLY.has(kind) && a.value <= a.expected) return undefined;
+  const unit = unitOf(kind, a.metric);
+  if (isTinyRate(a, kind, unit, context)) return undefined;
   const endpoint = a.labels.endpoint;
   return {
     id: `anomaly:${seriesKey(a.metric, a.labels)}:${kind}`,
@@ -79,7 +119,7 @@ export function signalFromAnomaly(a: Anomaly): Signal | undefined {
     lastAtMs: a.timestampMs,
     observed: a.value,
     baseline: a.expected,
-    unit: unitOf(kind, a.metric),
+    unit,
     metric: a.metric,
     description: a.reason,
   };

@@ -29,8 +29,9 @@ import type {
   Signal,
   Span,
 } from '../contract/index.ts';
-import { OpsError } from '../contract/index.ts';
+import { OpsError, WELL_KNOWN_METRICS } from '../contract/index.ts';
 import {
+  type AnomalyContext,
   type EndpointDetectorState,
   type IncidentChange,
   signalFromAlert,
@@ -126,7 +127,8 @@ export interface IncidentLogger {
 
 /** Anomaly / alert → signal (incidents' `signalFromAnomaly` and `signalFromAlert`). */
 export interface SignalMappers {
-  fromAnomaly(anomaly: Anomaly): Signal | undefined;
+  /** `context`: the service's current request rate, for error anomalies (tiny-rate rule). */
+  fromAnomaly(anomaly: Anomaly, context?: AnomalyContext): Signal | undefined;
   fromAlert(alert: AlertView): Signal | undefined;
 }
 
@@ -139,7 +141,9 @@ export interface IncidentRuntimeDeps {
   readonly traceAnalytics: TraceAnalyticsPort;
   /** Default: incidents' `signalFromAnomaly` and `signalFromAlert`. */
   readonly signals?: SignalMappers;
-  readonly detection?: Pick<DetectionRuntime, 'onAnomaly'>;
+  /** `latest`, when given, supplies the request rate next to an error anomaly. */
+  readonly detection?: Pick<DetectionRuntime, 'onAnomaly'> &
+    Partial<Pick<DetectionRuntime, 'latest'>>;
   readonly alerting?: AlertFeed;
   readonly notifier?: IncidentNotifier;
 }
@@ -187,6 +191,21 @@ export interface IncidentTimelineRecord {
 export type IncidentChangeListener = (change: IncidentChange) => void;
 
 const ACTIVE: IncidentQuery = { status: ['active', 'acknowledged'] };
+
+/**
+ * The request rate of the series next to an error-rate anomaly (same labels), from the
+ * detection runtime's latest estimates; empty when unknown.
+ */
+export function anomalyContext(
+  detection: Partial<Pick<DetectionRuntime, 'latest'>>,
+  a: Anomaly,
+): AnomalyContext {
+  if (a.metric !== WELL_KNOWN_METRICS.errorRate || detection.latest === undefined) return {};
+  const requests = detection.latest(WELL_KNOWN_METRICS.requestRate, a.labels);
+  return requests !== undefined && Number.isFinite(requests.value)
+    ? { requestsPerSecond: requests.value }
+    : {};
+}
 
 function finite(ms: number | undefined): number | undefined {
   return ms !== undefined && Number.isFinite(ms) ? ms : undefined;
@@ -250,7 +269,7 @@ export class IncidentRuntime {
       this.#unsubscribe.push(
         detection.onAnomaly((a) => {
           try {
-            const s = signals.fromAnomaly(a);
+            const s = signals.fromAnomaly(a, anomalyContext(detection, a));
             if (s !== undefined) this.#addSignals([s]);
           } catch (err) {
             logger?.warn({ err }, 'anomaly → signal failed');
