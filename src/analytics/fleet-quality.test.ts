@@ -179,3 +179,58 @@ describe('fleet validation: rules across readings', () => {
     expect(q.totals()).toEqual({ checked: 3, withIssues: 3 });
   });
 });
+
+describe('the fleet emulator and the validation layer agree', () => {
+  it('clean readings, including every demo anomaly from any state, raise no issue', async () => {
+    const { createFleetSimulator, FLEET_ANOMALY_KINDS } = await import('../simulate/index.ts');
+    const fleet = createFleetSimulator({
+      seed: 11,
+      startMs: T0,
+      vehicles: 12,
+      faultyReadingChance: 0,
+    });
+    const q = new FleetQuality();
+    const check = (n: number) => {
+      const issues = [];
+      for (let s = 0; s < n; s++) {
+        const now = fleet.nowMs;
+        for (const r of fleet.step()) issues.push(...q.check(r.reading, now).issues);
+      }
+      return issues;
+    };
+    expect(check(600)).toEqual([]);
+    // Anomalies on every vehicle, whatever it was doing (idle at 0 mph included).
+    for (const kind of FLEET_ANOMALY_KINDS) {
+      for (const id of fleet.vehicleIds()) fleet.inject({ kind, vehicleId: id, durationS: 30 });
+      expect(check(60)).toEqual([]);
+    }
+  });
+
+  it('every kind of damaged reading the emulator sends is caught', async () => {
+    const { createFleetSimulator } = await import('../simulate/index.ts');
+    const fleet = createFleetSimulator({
+      seed: 5,
+      startMs: T0,
+      vehicles: 40,
+      faultyReadingChance: 0.01,
+    });
+    const q = new FleetQuality();
+    const sent = new Map<string, number>();
+    const caught = new Set<string>();
+    for (let s = 0; s < 900; s++) {
+      const now = fleet.nowMs;
+      for (const r of fleet.step()) {
+        if (r.fault !== undefined) sent.set(r.fault, (sent.get(r.fault) ?? 0) + 1);
+        for (const i of q.check(r.reading, now).issues) caught.add(i.rule);
+      }
+    }
+    expect([...sent.keys()].sort()).toEqual([
+      'impossible_jump',
+      'missing_field',
+      'out_of_range',
+      'stuck_sensor',
+      'wrong_type',
+    ]);
+    for (const rule of sent.keys()) expect(caught).toContain(rule);
+  });
+});

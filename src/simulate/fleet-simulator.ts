@@ -189,6 +189,8 @@ interface VehicleState {
   readonly vibrationDriftPerHour: number;
   elapsedS: number;
   stuck: { field: FleetSignal; value: number; leftS: number } | undefined;
+  /** Speed while a speed anomaly runs (the physics' own speed is kept beside it). */
+  runaway: number | undefined;
 }
 
 /** How a damaged reading is damaged (ground truth for the validation tests). */
@@ -255,6 +257,7 @@ export class FleetSimulator {
         vibrationDriftPerHour: wear > 0.85 ? 0.04 + 0.08 * rng.next() : 0.002 * rng.next(),
         elapsedS: 0,
         stuck: undefined,
+        runaway: undefined,
       });
     }
   }
@@ -333,6 +336,11 @@ export class FleetSimulator {
     const r = v.rng;
     const b = v.profile.baselines;
     v.elapsedS++;
+    // A runaway that just ended hands its speed back to the physics, which brakes normally.
+    if (v.runaway !== undefined && this.#active(v, t, 'speed_anomaly') === undefined) {
+      v.speed = v.runaway;
+      v.runaway = undefined;
+    }
     // Drive cycle: pick a new mode when the current one runs out.
     if (--v.modeLeftS <= 0) {
       const u = r.next();
@@ -375,13 +383,18 @@ export class FleetSimulator {
     let rpm = v.rpm;
 
     // Demo anomalies: ramp in over ~3 s so they read as a fault, not a glitch.
+    // Demo anomalies drive the vehicle's own state, so when one ends the physics takes it back
+    // gradually (coolant cools with its thermal lag, the vehicle brakes at a normal rate) rather
+    // than jumping in a way no sensor could report.
     const overheat = this.#active(v, t, 'coolant_overheat');
     if (overheat !== undefined) {
+      // Ramps in over ~3 s (at most ~30 °F/s from a cold engine) to 52-56 °F above baseline.
       const s = (t - overheat.startMs) / 1000;
-      coolant = Math.max(
-        coolant,
+      v.coolant = Math.max(
+        v.coolant,
         b.coolant_temp_f + Math.min(1, (s + 1) / 3) * (52 + 4 * r.next()),
       );
+      coolant = v.coolant;
     }
     const spike = this.#active(v, t, 'vibration_spike');
     if (spike !== undefined) {
@@ -390,12 +403,11 @@ export class FleetSimulator {
     }
     const speedy = this.#active(v, t, 'speed_anomaly');
     if (speedy !== undefined) {
-      // A runaway climb to ~115 mph over 4 s: fast, but within what a sensor can report
-      // (validation flags faster jumps as impossible).
-      const s = (t - speedy.startMs) / 1000;
-      const share = Math.min(1, (s + 1) / 4);
-      speed = v.speed + share * (114 + 4 * r.next() - v.speed);
-      rpm = Math.max(rpm, v.rpm + share * (3900 + 300 * r.next() - v.rpm));
+      // A runaway climb of 22 mph a second to ~115 mph: past 90 mph within 5 s even from a
+      // standstill, yet a change a sensor can report (validation flags > 25 mph/s).
+      v.runaway = Math.min(114 + 4 * r.next(), (v.runaway ?? v.speed) + 22);
+      speed = v.runaway;
+      rpm = Math.max(rpm, 3_900 + 300 * r.next());
     }
 
     const reading: FleetReading = {
@@ -440,7 +452,8 @@ export class FleetSimulator {
       return { reading: { ...reading, coolant_temp_f: -40 }, fault: 'out_of_range', mode: v.mode };
     }
     if (u < 0.8) {
-      v.stuck = { field: 'intake_air_temp_f', value: reading.intake_air_temp_f, leftS: 90 };
+      // Three minutes: longer than validation's 120-reading stuck rule, so it is caught.
+      v.stuck = { field: 'intake_air_temp_f', value: reading.intake_air_temp_f, leftS: 180 };
       return { reading, mode: v.mode };
     }
     return {
