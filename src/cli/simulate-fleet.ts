@@ -19,6 +19,7 @@ import {
   parseFleetProfile,
 } from '../simulate/index.ts';
 import {
+  endpointUrl,
   parseDurationMs,
   parseIsoMs,
   parseSpeed,
@@ -71,19 +72,7 @@ function parseChance(text: string): number {
 
 /** POST /telemetry of the server at `target` (a base URL or the full endpoint). */
 export function telemetryUrl(target: string): string {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new Error(`--target "${target}" is not a URL, e.g. http://127.0.0.1:8080`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new Error(`--target "${target}" must be an http:// or https:// URL`);
-  }
-  if (!url.pathname.endsWith('/telemetry')) {
-    url.pathname = `${url.pathname.replace(/\/+$/, '')}/telemetry`;
-  }
-  return url.toString();
+  return endpointUrl(target, '/telemetry');
 }
 
 /**

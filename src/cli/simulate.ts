@@ -460,6 +460,11 @@ async function writeEvents(
 
 /** POST /api/v1/events of the server at `target` (a base URL or the full endpoint). */
 export function eventsUrl(target: string): string {
+  return endpointUrl(target, '/api/v1/events');
+}
+
+/** `path` on the server at `target`, which may be a base URL or already the full endpoint. */
+export function endpointUrl(target: string, path: string): string {
   let url: URL;
   try {
     url = new URL(target);
@@ -469,8 +474,8 @@ export function eventsUrl(target: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new Error(`--target "${target}" must be an http:// or https:// URL`);
   }
-  if (!url.pathname.endsWith('/api/v1/events')) {
-    url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v1/events`;
+  if (!url.pathname.endsWith(path)) {
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
   }
   return url.toString();
 }

@@ -31,14 +31,14 @@ import {
 } from '../simulate/index.ts';
 import type { ServerContext } from './context.ts';
 import { toOpsError } from './error-boundary.ts';
+import { openLiveStream } from './live-stream.ts';
 import type { FleetDemoControl } from './options.ts';
 import { invalidParameter, parseTimeMs } from './params.ts';
 import { problemResponses } from './schemas.ts';
-import { SseStream } from './sse.ts';
 
 /** Least time between two `fleet` events of /api/v1/live/fleet. */
 export const FLEET_PUSH_MS = 1_000;
-const RETRY_MS = 3_000;
+const _RETRY_MS = 3_000;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 5_000;
 const DEFAULT_ANOMALY_S = 30;
@@ -665,19 +665,7 @@ function openFleetStream(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  if (ctx.streams.size >= ctx.options.maxLiveStreams) {
-    reply.header('retry-after', '10');
-    throw new OpsError(
-      'LIVE_TOO_MANY_STREAMS',
-      `${ctx.streams.size} live streams are open, the limit is ${ctx.options.maxLiveStreams}; retry later`,
-    );
-  }
-  const stream = new SseStream(request, reply, {
-    heartbeatMs: ctx.options.sseHeartbeatMs,
-    retryMs: RETRY_MS,
-  });
-  ctx.streams.add(stream);
-  stream.onClose(() => ctx.streams.delete(stream));
+  const stream = openLiveStream(ctx, request, reply);
   const send = (): void => {
     try {
       stream.send('fleet', {
