@@ -38,7 +38,6 @@ import { problemResponses } from './schemas.ts';
 
 /** Least time between two `fleet` events of /api/v1/live/fleet. */
 export const FLEET_PUSH_MS = 1_000;
-const _RETRY_MS = 3_000;
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 5_000;
 const DEFAULT_ANOMALY_S = 30;
