@@ -45,7 +45,8 @@ module.exports = {
     {
       name: 'only-app-starts-the-shop',
       severity: 'error',
-      comment: 'Only the composition root starts the demo shop; the server sees it as ChaosControl.',
+      comment:
+        'Only the composition root starts the demo shop; the server sees it as ChaosControl.',
       from: { path: '^src/(?!app/|shop/)' },
       to: { path: '^src/shop/' },
     },
