@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALERTING_SECTIONS, parseAlertingConfig } from '../alerting/index.ts';
+import { defaultRedBaselineOptions } from '../analytics/index.ts';
 import type { Clock } from '../contract/index.ts';
 import { OpsError } from '../contract/index.ts';
 import {
@@ -106,7 +107,17 @@ export async function startPlatform(
   // samples of closed buckets go to the store and the bus like any metric (docs/red-metrics.md).
   const traceAnalytics = new TraceAnalytics(
     { store, bus, clock, logger: logger.child({ component: 'trace-analytics' }) },
-    { maxSeriesPerMetric: config.maxSeriesPerMetric },
+    {
+      maxSeriesPerMetric: config.maxSeriesPerMetric,
+      // The baseline stops learning from latency at the ratio the incident detector fires at,
+      // so a configured `incidents.detector.latency_ratio` moves both (docs/incidents.md).
+      red: {
+        baseline: {
+          ...defaultRedBaselineOptions(),
+          latencyFactor: incidentOptions.detector.latencyRatio,
+        },
+      },
+    },
   );
   const stopSpanFeed = traces.onSpans((spans) => {
     // add() never rejects: append failures are logged inside.
