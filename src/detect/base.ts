@@ -5,6 +5,7 @@
  * string is formatted only for anomalies, which keeps the hot path allocation-light), and the
  * numeric serialization frame.
  */
+import { Resolution } from './resolution.ts';
 import {
   ANOMALY_THRESHOLD,
   type Detector,
@@ -28,6 +29,10 @@ export abstract class BaseDetector implements Detector {
   upper = 0;
   /** Whether the last scored sample was past warm-up (a cold detector never fires). */
   warm = false;
+  /** The series' resolution (resolution.ts); an ensemble shares one among its parts. */
+  resolution = new Resolution();
+  /** Whether `step` learns `resolution` itself (false for an ensemble's parts: it does, once). */
+  ownsResolution = true;
 
   /**
    * Scores `value` at `timestampMs` against the current state (setting expected/lower/upper

@@ -12,7 +12,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
-import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
+import { DEFAULT_RESOLUTION_QUANTA } from './resolution.ts';
 
 export interface CusumOptions {
   /** Allowance k in σ: drifts smaller than this are ignored. */
@@ -60,7 +60,6 @@ export class CusumDetector extends BaseDetector {
   #from = 0;
   /** Samples left before accumulating again after an alarm (the new level is being learned). */
   #cooldown = 0;
-  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -78,7 +77,7 @@ export class CusumDetector extends BaseDetector {
       if (learn) {
         this.#mean = value;
         this.#fast = value;
-        this.#resolution.observe(value);
+        if (this.ownsResolution) this.resolution.observe(value);
       }
       return 0;
     }
@@ -86,7 +85,7 @@ export class CusumDetector extends BaseDetector {
     const sd = Math.max(
       Math.sqrt(this.#variance),
       sdFloor(mean, o.relativeSdFloor),
-      (o.resolutionQuanta * this.#resolution.quantum) / 3,
+      (o.resolutionQuanta * this.resolution.quantum) / 3,
     );
     this.expected = mean;
     this.lower = mean - 3 * sd;
@@ -99,7 +98,7 @@ export class CusumDetector extends BaseDetector {
     this.#last = sPos >= sNeg ? s : -s;
     this.#from = mean;
     if (learn) {
-      this.#resolution.observe(value);
+      if (this.ownsResolution) this.resolution.observe(value);
       this.#fast += o.fastAlpha * (value - this.#fast);
       if (this.#cooldown > 0) this.#cooldown--;
       if (this.warm && s >= o.h) {
@@ -137,7 +136,7 @@ export class CusumDetector extends BaseDetector {
       this.#last,
       this.#from,
       this.#cooldown,
-      ...this.#resolution.save(),
+      ...this.resolution.save(),
     ];
   }
 
@@ -150,7 +149,7 @@ export class CusumDetector extends BaseDetector {
     this.#last = num(d, 5);
     this.#from = num(d, 6);
     this.#cooldown = num(d, 7);
-    this.#resolution.load(d, 8);
+    this.resolution.load(d, 8);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {

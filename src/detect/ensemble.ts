@@ -72,6 +72,11 @@ export class EnsembleDetector extends BaseDetector {
     this.silence = new SilenceDetector(options.silence);
     this.#winner = this.seasonal;
     this.#second = this.seasonal;
+    // One resolution for the series, learned here once per sample instead of by every part.
+    for (const p of this.parts) {
+      p.resolution = this.resolution;
+      p.ownsResolution = false;
+    }
   }
 
   /** The parts in serialization order. */
@@ -101,6 +106,8 @@ export class EnsembleDetector extends BaseDetector {
       cusum.commit(timestampMs);
       traffic.commit(timestampMs);
       silence.commit(timestampMs);
+      // After the parts scored: a sample never sets its own floor.
+      this.resolution.observe(value);
     }
     if (!seasonal.seasonalWarm) sSeasonal = 0;
     if (!ewma.warm) sEwma = 0;

@@ -9,7 +9,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
-import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
+import { DEFAULT_RESOLUTION_QUANTA } from './resolution.ts';
 
 export interface EwmaOptions {
   /** Weight of each new sample in the mean (memory ≈ 1/alpha samples). */
@@ -43,7 +43,6 @@ export class EwmaDetector extends BaseDetector {
   #mean = 0;
   #variance = 0;
   #z = 0;
-  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -60,7 +59,7 @@ export class EwmaDetector extends BaseDetector {
     return Math.max(
       Math.sqrt(this.#variance),
       sdFloor(this.#mean, o.relativeSdFloor),
-      (o.resolutionQuanta * this.#resolution.quantum) / o.threshold,
+      (o.resolutionQuanta * this.resolution.quantum) / o.threshold,
     );
   }
 
@@ -75,7 +74,7 @@ export class EwmaDetector extends BaseDetector {
       this.#z = 0;
       if (learn) {
         this.#mean = value;
-        this.#resolution.observe(value);
+        if (this.ownsResolution) this.resolution.observe(value);
       }
       return 0;
     }
@@ -96,7 +95,7 @@ export class EwmaDetector extends BaseDetector {
       const delta = x - mean;
       this.#mean = mean + a * delta;
       this.#variance = (1 - av) * (this.#variance + av * delta * delta);
-      this.#resolution.observe(value);
+      if (this.ownsResolution) this.resolution.observe(value);
     }
     return calibrate(z, threshold);
   }
@@ -107,14 +106,14 @@ export class EwmaDetector extends BaseDetector {
   }
 
   protected saveData(): number[] {
-    return [this.#mean, this.#variance, this.#z, ...this.#resolution.save()];
+    return [this.#mean, this.#variance, this.#z, ...this.resolution.save()];
   }
 
   protected loadData(d: readonly number[]): void {
     this.#mean = num(d, 0);
     this.#variance = num(d, 1);
     this.#z = num(d, 2);
-    this.#resolution.load(d, 3);
+    this.resolution.load(d, 3);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {

@@ -14,7 +14,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, fmt, sdFloor } from './calibrate.ts';
-import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
+import { DEFAULT_RESOLUTION_QUANTA } from './resolution.ts';
 
 /** MAD → standard deviation for normal data. */
 const MAD_TO_SD = 1.4826;
@@ -46,7 +46,6 @@ export class MadDetector extends BaseDetector {
   #median = 0;
   #mad = 0;
   #z = 0;
-  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -60,7 +59,7 @@ export class MadDetector extends BaseDetector {
     const sd = Math.max(
       MAD_TO_SD * this.#mad,
       sdFloor(m, relativeSdFloor),
-      (resolutionQuanta * this.#resolution.quantum) / threshold,
+      (resolutionQuanta * this.resolution.quantum) / threshold,
     );
     const half = threshold * sd;
     this.expected = n === 0 ? value : m;
@@ -83,7 +82,7 @@ export class MadDetector extends BaseDetector {
         const d = Math.max(this.#mad, sdFloor(m, relativeSdFloor) / MAD_TO_SD);
         this.#mad = dev > d ? d * (1 + eta) : d * (1 - eta);
       }
-      this.#resolution.observe(value);
+      if (this.ownsResolution) this.resolution.observe(value);
     }
     return calibrate(z, threshold);
   }
@@ -94,14 +93,14 @@ export class MadDetector extends BaseDetector {
   }
 
   protected saveData(): number[] {
-    return [this.#median, this.#mad, this.#z, ...this.#resolution.save()];
+    return [this.#median, this.#mad, this.#z, ...this.resolution.save()];
   }
 
   protected loadData(d: readonly number[]): void {
     this.#median = num(d, 0);
     this.#mad = num(d, 1);
     this.#z = num(d, 2);
-    this.#resolution.load(d, 3);
+    this.resolution.load(d, 3);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {

@@ -28,13 +28,19 @@ export class Resolution {
 
   /** Learns from one sample (call after scoring it). */
   observe(value: number): void {
-    if (this.#has) {
-      const step = Math.abs(value - this.#last);
-      const noise = FLOAT_NOISE * Math.max(Math.abs(value), Math.abs(this.#last));
-      if (step > noise && (this.quantum === 0 || step < this.quantum)) this.quantum = step;
-    }
+    const last = this.#last;
     this.#last = value;
-    this.#has = true;
+    if (!this.#has) {
+      this.#has = true;
+      return;
+    }
+    // Hot path (every sample of every part): most steps are not a new smallest one.
+    const step = value > last ? value - last : last - value;
+    const q = this.quantum;
+    if (step === 0 || (q !== 0 && step >= q)) return;
+    const a = value < 0 ? -value : value;
+    const b = last < 0 ? -last : last;
+    if (step > FLOAT_NOISE * (a > b ? a : b)) this.quantum = step;
   }
 
   /** Three plain numbers for a detector's serialized data. */

@@ -24,7 +24,7 @@
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt, sdFloor } from './calibrate.ts';
 import { base64ToFloat32, float32ToBase64 } from './f32-codec.ts';
-import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
+import { DEFAULT_RESOLUTION_QUANTA } from './resolution.ts';
 import { type DetectorState, STATE_VERSION } from './types.ts';
 
 const HOUR_MS = 3_600_000;
@@ -99,7 +99,6 @@ export class SeasonalDetector extends BaseDetector {
   #level = 0;
   /** Whether the last score came from a seasonal bucket (the ensemble's choice of baseline). */
   seasonalWarm = false;
-  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -156,7 +155,7 @@ export class SeasonalDetector extends BaseDetector {
       Math.sqrt(variance),
       floor,
       sdFloor(mean, o.relativeSdFloor),
-      (o.resolutionQuanta * this.#resolution.quantum) / o.threshold,
+      (o.resolutionQuanta * this.resolution.quantum) / o.threshold,
     );
     const half = o.threshold * sd;
     this.expected = mean;
@@ -169,7 +168,7 @@ export class SeasonalDetector extends BaseDetector {
     this.#z = z;
 
     if (learn) {
-      this.#resolution.observe(value);
+      if (this.ownsResolution) this.resolution.observe(value);
       // Global EWMA (the fallback), winsorized once warm.
       const ga = n >= o.warmupSamples ? o.globalAlpha : Math.max(o.globalAlpha, 1 / (n + 1));
       const gsd = Math.max(
@@ -245,7 +244,7 @@ export class SeasonalDetector extends BaseDetector {
       this.#z,
       this.#level,
       this.seasonalWarm ? 1 : 0,
-      ...this.#resolution.save(),
+      ...this.resolution.save(),
     ];
   }
 
@@ -257,7 +256,7 @@ export class SeasonalDetector extends BaseDetector {
     this.#z = num(d, 4);
     this.#level = num(d, 5);
     this.seasonalWarm = num(d, 6) === 1;
-    this.#resolution.load(d, 7);
+    this.resolution.load(d, 7);
   }
 
   override serialize(): DetectorState {

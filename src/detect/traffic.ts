@@ -11,7 +11,7 @@
  */
 import { BaseDetector, mergeOptions, num } from './base.ts';
 import { calibrate, clamp, fmt } from './calibrate.ts';
-import { DEFAULT_RESOLUTION_QUANTA, Resolution } from './resolution.ts';
+import { DEFAULT_RESOLUTION_QUANTA } from './resolution.ts';
 
 export interface TrafficOptions {
   readonly fastAlpha: number;
@@ -45,7 +45,6 @@ export class TrafficDetector extends BaseDetector {
   #min = 0;
   #r = 1;
   readonly #logRatio: number;
-  readonly #resolution = new Resolution();
 
   constructor(options?: Readonly<Record<string, number>>) {
     super();
@@ -65,7 +64,7 @@ export class TrafficDetector extends BaseDetector {
         this.#fast = value;
         this.#slow = value;
         this.#min = value;
-        this.#resolution.observe(value);
+        if (this.ownsResolution) this.resolution.observe(value);
       }
       return 0;
     }
@@ -73,7 +72,7 @@ export class TrafficDetector extends BaseDetector {
     const c = Math.max(
       Math.sqrt(this.#slowVar),
       1e-9,
-      (o.resolutionQuanta * this.#resolution.quantum) / Math.max(o.ratio - 1, 1e-6),
+      (o.resolutionQuanta * this.resolution.quantum) / Math.max(o.ratio - 1, 1e-6),
     );
     const fast = this.#fast + o.fastAlpha * (value - this.#fast);
     const ratio = o.ratio;
@@ -88,7 +87,7 @@ export class TrafficDetector extends BaseDetector {
     const r = q > 1e12 ? 1e12 : q < 1e-12 ? 1e-12 : q;
     this.#r = r;
     if (learn) {
-      this.#resolution.observe(value);
+      if (this.ownsResolution) this.resolution.observe(value);
       this.#fast = fast;
       this.#min = min;
       const a = n >= o.warmupSamples ? o.slowAlpha : Math.max(o.slowAlpha, 1 / (n + 1));
@@ -106,7 +105,7 @@ export class TrafficDetector extends BaseDetector {
   }
 
   protected saveData(): number[] {
-    return [this.#fast, this.#slow, this.#slowVar, this.#min, this.#r, ...this.#resolution.save()];
+    return [this.#fast, this.#slow, this.#slowVar, this.#min, this.#r, ...this.resolution.save()];
   }
 
   protected loadData(d: readonly number[]): void {
@@ -115,7 +114,7 @@ export class TrafficDetector extends BaseDetector {
     this.#slowVar = num(d, 2);
     this.#min = num(d, 3);
     this.#r = num(d, 4);
-    this.#resolution.load(d, 5);
+    this.resolution.load(d, 5);
   }
 
   protected optionsRecord(): Readonly<Record<string, number>> {
