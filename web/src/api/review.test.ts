@@ -4,6 +4,7 @@ import {
   decodeReviewFilter,
   encodeReviewFilter,
   reviewActionUrl,
+  reviewItemPath,
   reviewListUrl,
 } from './review.ts';
 
@@ -35,5 +36,26 @@ describe('review api', () => {
     expect(
       compactData({ a: 'y'.repeat(30), b: 'y'.repeat(30), c: 'y'.repeat(30) }, 40),
     ).toHaveLength(40);
+  });
+
+  it('links an item to the page of its data point', () => {
+    expect(reviewItemPath({ stream: 'fleet', data: { vehicle_id: 'van 3' } })).toBe(
+      '/fleet/van%203',
+    );
+    expect(
+      reviewItemPath({
+        stream: 'anomaly',
+        data: { metric: 'x', labels: { vehicle_id: 'truck-01' } },
+      }),
+    ).toBe('/fleet/truck-01');
+    expect(
+      reviewItemPath({ stream: 'anomaly', data: { metric: 'x', labels: { service: 'checkout' } } }),
+    ).toBe('/services/checkout');
+    expect(reviewItemPath({ stream: 'pipeline', data: { pipeline: 'signals' } })).toBe(
+      '/pipeline?pipeline=signals',
+    );
+    expect(
+      reviewItemPath({ stream: 'anomaly', data: { metric: 'x', labels: {} } }),
+    ).toBeUndefined();
   });
 });

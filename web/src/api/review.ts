@@ -44,6 +44,9 @@ export interface ReviewStats {
   readonly rejectionRate: number;
   readonly medianTimeToReviewMs?: number;
   readonly p90TimeToReviewMs?: number;
+  readonly byStream?: Readonly<
+    Record<ReviewStream, { pending: number; reviewed: number; rejected: number }>
+  >;
   readonly sampled: number;
   readonly seen: number;
   readonly rate: number;
@@ -77,6 +80,23 @@ export function encodeReviewFilter(f: ReviewFilter): string {
   if (f.statuses.length > 0) p.set('status', f.statuses.join(','));
   if (f.streams.length > 0) p.set('stream', f.streams.join(','));
   return p.toString();
+}
+
+/** Where the data point lives in the dashboard: its vehicle, service or pipeline page. */
+export function reviewItemPath(i: Pick<ReviewItem, 'stream' | 'data'>): string | undefined {
+  const d = i.data;
+  const labels =
+    typeof d.labels === 'object' && d.labels !== null ? (d.labels as Record<string, unknown>) : {};
+  const vehicle = typeof d.vehicle_id === 'string' ? d.vehicle_id : labels.vehicle_id;
+  if (typeof vehicle === 'string') return `/fleet/${encodeURIComponent(vehicle)}`;
+  if (typeof labels.service === 'string') return `/services/${encodeURIComponent(labels.service)}`;
+  const pipeline = typeof d.pipeline === 'string' ? d.pipeline : labels.pipeline;
+  if (i.stream === 'pipeline' || typeof pipeline === 'string') {
+    return typeof pipeline === 'string'
+      ? `/pipeline?pipeline=${encodeURIComponent(pipeline)}`
+      : '/pipeline';
+  }
+  return undefined;
 }
 
 export type ReviewAction = 'claim' | 'approve' | 'reject';

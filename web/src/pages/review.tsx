@@ -19,12 +19,13 @@ import {
   type ReviewItem,
   type ReviewStats,
   reviewAction,
+  reviewItemPath,
   setReviewer,
   useLiveReview,
 } from '../api/review.ts';
 import { formatClock } from '../charts/axis.ts';
 import { formatAge, formatMs, formatNumber, formatPercent } from '../format.ts';
-import { navigate, useLocation } from '../router.ts';
+import { navigate, onLinkClick, useLocation } from '../router.ts';
 import '../ops.css';
 
 export function ReviewPage(): React.JSX.Element {
@@ -82,7 +83,12 @@ export function ReviewPage(): React.JSX.Element {
                   data-stream-filter={s}
                   onClick={() => setFilter({ ...filter, streams: toggle(filter.streams, s) })}
                 >
-                  {s}
+                  {s}{' '}
+                  {stats?.byStream ? (
+                    <span className="sub" title="pending">
+                      {stats.byStream[s]?.pending ?? 0}
+                    </span>
+                  ) : null}
                 </button>
               );
             })}
@@ -200,6 +206,7 @@ function ReviewRow(props: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   const open = i.status === 'pending' || i.status === 'claimed';
+  const path = reviewItemPath(i);
   const act = (action: ReviewAction, why?: string): void => {
     setBusy(true);
     setError(undefined);
@@ -229,6 +236,11 @@ function ReviewRow(props: {
         <span className="sub" title={new Date(i.atMs).toISOString()}>
           at {formatClock(i.atMs, true)} · sampled {formatAge(i.sampledAtMs, props.nowMs)}
         </span>
+        {path ? (
+          <a className="review-open" href={path} onClick={onLinkClick}>
+            open →
+          </a>
+        ) : null}
       </div>
       <div className="review-why" data-review-reason>
         <span className="sub">Why: </span>
