@@ -164,7 +164,9 @@ export async function startPlatform(
     notifier: alerting,
   });
   // Staged data pipelines, judged from their telemetry on the bus (docs/pipeline.md).
-  const pipelines = new PipelineHealthRuntime().attach(bus);
+  const pipelines = new PipelineHealthRuntime({}, logger.child({ component: 'pipelines' })).attach(
+    bus,
+  );
   // Human review: a seeded 0.5-2 % sample of pipeline events, fleet readings and anomalies,
   // kept in <dataDir>/state (docs/review.md).
   const review = await ReviewRuntime.open(

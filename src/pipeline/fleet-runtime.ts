@@ -28,6 +28,7 @@ import { type Clock, OpsError, type SampleBatch, type SeriesSamples } from '../c
 import type { VehicleProfile } from '../simulate/index.ts';
 import type { AppendLog, StateStore, Store } from '../store/index.ts';
 import type { Bus } from './bus.ts';
+import { Listeners } from './listeners.ts';
 
 export const FLEET_QUALITY_LOG = 'fleet-quality';
 export const FLEET_VEHICLE_LABEL = 'vehicle_id';
@@ -130,12 +131,15 @@ export class FleetRuntime {
   #recentHead = 0;
   readonly #issues: QualityIssue[] = [];
   readonly #profiles = new Map<string, VehicleProfile>();
-  readonly #listeners = new Set<FleetReadingListener>();
+  readonly #listeners: Listeners<[CheckedReading, readonly QualityIssue[]]>;
   /** Serialises ingests so the stuck/jump rules see readings in arrival order. */
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(deps: FleetRuntimeDeps, options: Partial<FleetRuntimeOptions> = {}) {
     this.#deps = deps;
+    this.#listeners = new Listeners((err) =>
+      deps.logger.error({ err }, 'fleet reading listener failed'),
+    );
     this.options = { ...defaultFleetRuntimeOptions(), ...options };
     this.quality = new FleetQuality(this.options.quality);
     this.risk = new FleetRisk(this.options.risk);
@@ -166,11 +170,7 @@ export class FleetRuntime {
   }
 
   onReading(listener: FleetReadingListener): () => void {
-    const entry: FleetReadingListener = (r, i) => listener(r, i);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -245,13 +245,7 @@ export class FleetRuntime {
     for (const { reading, issues } of checked) {
       this.risk.observe(reading, issues.length);
       this.#remember(reading, nowMs);
-      for (const l of this.#listeners) {
-        try {
-          l(reading, issues);
-        } catch (err) {
-          this.#deps.logger.error({ err }, 'fleet reading listener failed');
-        }
-      }
+      this.#listeners.emit(reading, issues);
     }
     if (batch.length > 0) {
       this.#deps.bus.publish(batch).catch((err: unknown) => {

@@ -42,6 +42,7 @@ import type { StateStore } from '../store/index.ts';
 import type { AlertView } from './alerting-runtime.ts';
 import type { DetectionRuntime } from './detection-worker.ts';
 import { notificationFromIncidentChange } from './incident-notifications.ts';
+import { Listeners } from './listeners.ts';
 
 export type { IncidentChange };
 
@@ -214,7 +215,7 @@ function finite(ms: number | undefined): number | undefined {
 export class IncidentRuntime {
   readonly #deps: IncidentRuntimeDeps;
   readonly #options: IncidentRuntimeOptions;
-  readonly #listeners = new Set<IncidentChangeListener>();
+  readonly #listeners: Listeners<[IncidentChange]>;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #notifying = new Set<Promise<unknown>>();
   /** Signals later in event time than the watermark, waiting for it. */
@@ -235,6 +236,9 @@ export class IncidentRuntime {
 
   private constructor(deps: IncidentRuntimeDeps, options: IncidentRuntimeOptions) {
     this.#deps = deps;
+    this.#listeners = new Listeners((err) =>
+      deps.logger?.warn({ err }, 'incident listener failed'),
+    );
     this.#options = options;
     this.#signals = deps.signals ?? {
       fromAnomaly: signalFromAnomaly,
@@ -465,13 +469,7 @@ export class IncidentRuntime {
         );
       }
       this.#notify(c);
-      for (const l of this.#listeners) {
-        try {
-          l(c);
-        } catch (err) {
-          logger?.warn({ err }, 'incident listener failed');
-        }
-      }
+      this.#listeners.emit(c);
     }
   }
 
@@ -506,8 +504,7 @@ export class IncidentRuntime {
 
   /** Called with every change after it was stored; returns the unsubscribe function. */
   onChange(listener: IncidentChangeListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** Event time the engine last advanced to (undefined before any data). */

@@ -21,6 +21,7 @@ import {
 import type { SampleBatch } from '../contract/index.ts';
 import { PIPELINE_METRICS, PIPELINE_STAGES } from '../simulate/index.ts';
 import type { Bus } from './bus.ts';
+import { Listeners } from './listeners.ts';
 
 const M = PIPELINE_METRICS;
 const STAGE_FIELDS: Readonly<Record<string, keyof PipelineStageObservation>> = {
@@ -69,11 +70,17 @@ export class PipelineHealthRuntime {
   readonly #pending = new Map<string, Map<number, PendingCycle>>();
   /** The newest cycle judged per pipeline: older stragglers are ignored. */
   readonly #judgedUpTo = new Map<string, number>();
-  readonly #listeners = new Set<PipelineHealthListener>();
+  readonly #listeners: Listeners<Parameters<PipelineHealthListener>>;
   #unsubscribe: (() => void) | undefined;
   #ignored = 0;
 
-  constructor(options: Partial<PipelineHealthRuntimeOptions> = {}) {
+  constructor(
+    options: Partial<PipelineHealthRuntimeOptions> = {},
+    logger?: { error(obj: object, msg: string): void },
+  ) {
+    this.#listeners = new Listeners((err) =>
+      logger?.error({ err }, 'pipeline health listener failed'),
+    );
     this.options = { ...defaultPipelineHealthRuntimeOptions(), ...options };
   }
 
@@ -202,17 +209,13 @@ export class PipelineHealthRuntime {
     this.#judgedUpTo.set(pipeline, upTo);
     if (this.#listeners.size > 0) {
       const health = monitor.health();
-      for (const l of this.#listeners) l(pipeline, changes, health);
+      this.#listeners.emit(pipeline, changes, health);
     }
   }
 
   /** Calls `listener` after every judged batch of cycles; returns the function that stops it. */
   onUpdate(listener: PipelineHealthListener): () => void {
-    const entry: PipelineHealthListener = (p, c, h) => listener(p, c, h);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.add(listener);
   }
 
   pipelines(): string[] {

@@ -17,6 +17,7 @@ import {
   type ReviewStream,
 } from '../review/index.ts';
 import type { DocumentCollection, StateStore } from '../store/index.ts';
+import { Listeners } from './listeners.ts';
 
 export const REVIEW_ITEMS_COLLECTION = 'review-items';
 export const REVIEW_META_COLLECTION = 'review-meta';
@@ -50,7 +51,7 @@ export class ReviewRuntime {
   readonly #meta: DocumentCollection<Meta>;
   readonly #clock: Clock;
   readonly #logger: ReviewLogger;
-  readonly #listeners = new Set<ReviewListener>();
+  readonly #listeners: Listeners<[ReviewItem]>;
   /** Writes in order; each resolves when durable. */
   #writes: Promise<unknown> = Promise.resolve();
   #metaDirty = false;
@@ -66,6 +67,7 @@ export class ReviewRuntime {
     this.#meta = state.collection<Meta>(REVIEW_META_COLLECTION);
     this.#clock = clock;
     this.#logger = logger;
+    this.#listeners = new Listeners((err) => logger.error({ err }, 'review listener failed'));
   }
 
   static async open(
@@ -83,11 +85,7 @@ export class ReviewRuntime {
   }
 
   onItem(listener: ReviewListener): () => void {
-    const entry: ReviewListener = (i) => listener(i);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -182,15 +180,7 @@ export class ReviewRuntime {
       }
     });
     this.#writes = write.catch(() => undefined);
-    return write.then(() => {
-      for (const l of this.#listeners) {
-        try {
-          l(item);
-        } catch (err) {
-          this.#logger.error({ err }, 'review listener failed');
-        }
-      }
-    });
+    return write.then(() => this.#listeners.emit(item));
   }
 
   /** Saves the seen/sampled counters and waits for pending writes. */

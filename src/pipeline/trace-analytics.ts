@@ -28,6 +28,7 @@ import type { Clock, EndpointStats, SampleBatch, ServiceMap, Span } from '../con
 import { countSamples } from '../contract/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Bus } from './bus.ts';
+import { Listeners } from './listeners.ts';
 
 export interface TraceAnalyticsLogger {
   info(obj: object, msg?: string): void;
@@ -115,7 +116,7 @@ export class TraceAnalytics {
   readonly #o: TraceAnalyticsOptions;
   readonly #red: RedAggregator;
   readonly #map: ServiceMapBuilder;
-  readonly #listeners = new Set<(w: TraceWindow) => void>();
+  readonly #listeners: Listeners<[TraceWindow]>;
   #maxEndMs = Number.NEGATIVE_INFINITY;
   #watermarkMs = Number.NEGATIVE_INFINITY;
   /** Clock time of the last add() with spans. */
@@ -132,6 +133,9 @@ export class TraceAnalytics {
 
   constructor(deps: TraceAnalyticsDeps, options: Partial<TraceAnalyticsOptions> = {}) {
     this.#deps = deps;
+    this.#listeners = new Listeners((err) =>
+      deps.logger.error({ err }, 'trace window listener failed'),
+    );
     this.#o = { ...defaultTraceAnalyticsOptions(), ...options };
     const { bucketMs, historyMs } = this.#o;
     this.#red = new RedAggregator({ ...this.#o.red, bucketMs, historyMs });
@@ -170,10 +174,7 @@ export class TraceAnalytics {
   }
 
   onWindow(listener: (w: TraceWindow) => void): () => void {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   watermarkMs(): number {
@@ -312,12 +313,6 @@ export class TraceAnalytics {
         logger.error({ err, watermarkMs: window.watermarkMs }, 'RED samples not written');
       }
     }
-    for (const listener of this.#listeners) {
-      try {
-        listener(window);
-      } catch (err) {
-        logger.error({ err }, 'trace window listener failed');
-      }
-    }
+    this.#listeners.emit(window);
   }
 }

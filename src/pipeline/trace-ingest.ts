@@ -6,6 +6,7 @@
  */
 import type { Span } from '../contract/index.ts';
 import type { TraceStore } from '../store/index.ts';
+import { Listeners } from './listeners.ts';
 
 /** The subset of a pino logger TraceIngest uses. */
 export interface TraceIngestLogger {
@@ -17,33 +18,23 @@ export type SpanListener = (spans: readonly Span[]) => void;
 export class TraceIngest {
   readonly store: TraceStore;
   readonly #logger: TraceIngestLogger | undefined;
-  readonly #listeners = new Set<SpanListener>();
+  readonly #listeners: Listeners<[readonly Span[]]>;
 
   constructor(store: TraceStore, logger?: TraceIngestLogger) {
     this.store = store;
     this.#logger = logger;
+    this.#listeners = new Listeners((err) => this.#logger?.error({ err }, 'span listener failed'));
   }
 
   /** Appends durably, then calls every listener; resolves once both are done. */
   async ingest(spans: readonly Span[]): Promise<void> {
     if (spans.length === 0) return;
     await this.store.append(spans);
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(spans);
-      } catch (err) {
-        this.#logger?.error({ err }, 'span listener failed');
-      }
-    }
+    this.#listeners.emit(spans);
   }
 
   /** Adds a listener; returns the function that removes it. */
   onSpans(listener: SpanListener): () => void {
-    // Each registration is its own entry, so one function registered twice is removed per call.
-    const entry: SpanListener = (spans) => listener(spans);
-    this.#listeners.add(entry);
-    return () => {
-      this.#listeners.delete(entry);
-    };
+    return this.#listeners.add(listener);
   }
 }
