@@ -279,3 +279,25 @@ export function bucketCount(fromMs: number, toMs: number, stepMs: number): numbe
 export function defaultStepMs(fromMs: number, toMs: number): number {
   return Math.max(1_000, Math.ceil((toMs - fromMs) / 300 / 1_000) * 1_000);
 }
+
+/**
+ * A comma-separated list of allowed values (`status=active,acknowledged`); empty entries are
+ * ignored, an unknown one is a 400 naming `field`. Undefined when nothing was given.
+ */
+export function parseEnumList<T extends string>(
+  text: string | undefined,
+  field: string,
+  allowed: readonly T[],
+): T[] | undefined {
+  if (text === undefined) return undefined;
+  const out: T[] = [];
+  for (const raw of text.split(',')) {
+    const v = raw.trim();
+    if (v === '') continue;
+    if (!(allowed as readonly string[]).includes(v)) {
+      throw invalidParameter(field, `${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
+    }
+    out.push(v as T);
+  }
+  return out.length > 0 ? out : undefined;
+}

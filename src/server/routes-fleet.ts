@@ -33,7 +33,7 @@ import type { ServerContext } from './context.ts';
 import { toOpsError } from './error-boundary.ts';
 import { openLiveStream } from './live-stream.ts';
 import type { FleetDemoControl } from './options.ts';
-import { invalidParameter, parseTimeMs } from './params.ts';
+import { invalidParameter, parseEnumList, parseTimeMs } from './params.ts';
 import { problemResponses } from './schemas.ts';
 
 /** Least time between two `fleet` events of /api/v1/live/fleet. */
@@ -263,20 +263,6 @@ function parseVehicleId(text: string | undefined): string | undefined {
     throw invalidParameter('vehicle_id', 'must be 1-64 letters, digits, _ . : -');
   }
   return text;
-}
-
-export function parseBands(text: string | undefined): RiskBand[] | undefined {
-  if (text === undefined) return undefined;
-  const out: RiskBand[] = [];
-  for (const raw of text.split(',')) {
-    const b = raw.trim();
-    if (b === '') continue;
-    if (!(RISK_BANDS as readonly string[]).includes(b)) {
-      throw invalidParameter('band', `${JSON.stringify(b)} is not one of ${RISK_BANDS.join(', ')}`);
-    }
-    out.push(b as RiskBand);
-  }
-  return out.length > 0 ? out : undefined;
 }
 
 function parseSort(text: string | undefined): Sort {
@@ -529,7 +515,7 @@ export function registerFleetRoutes(
       },
     },
     async (request) => {
-      const bands = parseBands(request.query.band);
+      const bands = parseEnumList(request.query.band, 'band', RISK_BANDS);
       return {
         vehicles: selectVehicles(fleet.vehicles(), {
           ...(bands === undefined ? {} : { bands }),

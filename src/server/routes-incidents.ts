@@ -36,7 +36,7 @@ import {
   wireIncident,
 } from './incident-schemas.ts';
 import { openLiveStream } from './live-stream.ts';
-import { invalidParameter, parseTimeMs } from './params.ts';
+import { invalidParameter, parseEnumList, parseTimeMs } from './params.ts';
 import { problemResponses } from './schemas.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -47,27 +47,13 @@ async function emptyBodyIsEmptyObject(request: FastifyRequest): Promise<void> {
   if (request.body === undefined || request.body === null) request.body = {};
 }
 
-function csv<T extends string>(text: string | undefined, field: string, allowed: readonly T[]) {
-  if (text === undefined) return undefined;
-  const out: T[] = [];
-  for (const raw of text.split(',')) {
-    const v = raw.trim();
-    if (v === '') continue;
-    if (!(allowed as readonly string[]).includes(v)) {
-      throw invalidParameter(field, `${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
-    }
-    out.push(v as T);
-  }
-  return out.length > 0 ? out : undefined;
-}
-
 /** The list query of GET /api/v1/incidents, validated. */
 export function parseIncidentQuery(
   q: { status?: string; severity?: string; from?: string; to?: string; limit?: number },
   nowMs: number,
 ): IncidentQuery {
-  const status = csv(q.status, 'status', INCIDENT_STATUSES);
-  const severity = csv(q.severity, 'severity', INCIDENT_SEVERITIES);
+  const status = parseEnumList(q.status, 'status', INCIDENT_STATUSES);
+  const severity = parseEnumList(q.severity, 'severity', INCIDENT_SEVERITIES);
   const fromMs = q.from === undefined ? undefined : parseTimeMs(q.from, 'from', nowMs);
   const toMs = q.to === undefined ? undefined : parseTimeMs(q.to, 'to', nowMs);
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {

@@ -24,7 +24,7 @@ import {
 } from '../review/index.ts';
 import type { ServerContext } from './context.ts';
 import { openLiveStream } from './live-stream.ts';
-import { invalidParameter, parseDurationMs } from './params.ts';
+import { parseDurationMs, parseEnumList } from './params.ts';
 import { problemResponses } from './schemas.ts';
 
 const open = { additionalProperties: true } as const;
@@ -82,21 +82,6 @@ const VerdictBody = Type.Object(
 );
 const itemResponses = { 200: Type.Object({ item: ItemSchema }), ...problemResponses };
 
-function csv<T extends string>(
-  text: string | undefined,
-  field: string,
-  allowed: readonly T[],
-): T[] | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  return text.split(',').map((raw) => {
-    const v = raw.trim();
-    if (!(allowed as readonly string[]).includes(v)) {
-      throw invalidParameter(field, `${JSON.stringify(v)} is not one of ${allowed.join(', ')}`);
-    }
-    return v as T;
-  });
-}
-
 export function registerReviewRoutes(
   root: FastifyInstance,
   ctx: ServerContext,
@@ -129,8 +114,8 @@ export function registerReviewRoutes(
     },
     async (request) => {
       const q = request.query;
-      const status = csv<ReviewStatus>(q.status, 'status', REVIEW_STATUSES);
-      const stream = csv<ReviewStream>(q.stream, 'stream', REVIEW_STREAMS);
+      const status = parseEnumList<ReviewStatus>(q.status, 'status', REVIEW_STATUSES);
+      const stream = parseEnumList<ReviewStream>(q.stream, 'stream', REVIEW_STREAMS);
       return {
         items: rt.list({
           ...(status === undefined ? {} : { status }),
