@@ -7,6 +7,7 @@
  * and returned as a data-quality event with its reason. Pure and stateful per vehicle (stuck and
  * jump rules compare with earlier readings); time comes in as an argument.
  */
+import { VEHICLE_ID_RE } from '../contract/index.ts';
 
 /** Signals a reading carries (the original fleet lab's field names). */
 export const FLEET_FIELDS = [
@@ -150,8 +151,6 @@ interface FieldHistory {
   /** Jump rejections in a row: after 10 the new level is accepted (a re-based sensor). */
   rejects: number;
 }
-
-const VEHICLE_ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
  * @example

@@ -101,4 +101,4 @@ export {
   type TraceQuery,
   type TraceSummary,
 } from './span.ts';
-export { SERVICE_LABEL, SOURCE_LABEL, WELL_KNOWN_METRICS } from './well-known.ts';
+export { SERVICE_LABEL, SOURCE_LABEL, VEHICLE_ID_RE, WELL_KNOWN_METRICS } from './well-known.ts';

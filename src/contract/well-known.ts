@@ -17,3 +17,6 @@ export const WELL_KNOWN_METRICS = {
 
 export const SERVICE_LABEL = 'service';
 export const SOURCE_LABEL = 'source_id';
+
+/** A vehicle id of the fleet API and emulator: 1-64 letters, digits, `_ . : -`. */
+export const VEHICLE_ID_RE = /^[A-Za-z0-9_.:-]{1,64}$/;

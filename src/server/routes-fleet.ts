@@ -22,7 +22,7 @@
 import { type Static, Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FAILURE_MODES, type QualityIssue, RISK_BANDS, type RiskBand } from '../analytics/index.ts';
-import { OpsError, toProblem } from '../contract/index.ts';
+import { OpsError, toProblem, VEHICLE_ID_RE } from '../contract/index.ts';
 import type { FleetIngestResult, FleetRuntime, VehicleSummary } from '../pipeline/index.ts';
 import {
   FLEET_ANOMALY_KINDS,
@@ -259,7 +259,7 @@ function parseSince(text: string | undefined, nowMs: number): number | undefined
 
 function parseVehicleId(text: string | undefined): string | undefined {
   if (text === undefined || text === '') return undefined;
-  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(text)) {
+  if (!VEHICLE_ID_RE.test(text)) {
     throw invalidParameter('vehicle_id', 'must be 1-64 letters, digits, _ . : -');
   }
   return text;

@@ -11,7 +11,7 @@
  * hours since the last service. Stateful but deterministic: the same profile, seed and start give
  * the same readings, second by second.
  */
-import { createRng, normal, OpsError, type Rng } from '../contract/index.ts';
+import { createRng, normal, OpsError, type Rng, VEHICLE_ID_RE } from '../contract/index.ts';
 
 /** The signals of one reading, in the field names of the original fleet lab. */
 export const FLEET_SIGNALS = [
@@ -142,7 +142,7 @@ export function parseFleetProfile(value: unknown): FleetProfile {
   vehicles.forEach((v: unknown, i) => {
     const at = `vehicles[${i}]`;
     const r = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-    if (typeof r.vehicle_id !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(r.vehicle_id)) {
+    if (typeof r.vehicle_id !== 'string' || !VEHICLE_ID_RE.test(r.vehicle_id)) {
       problems.push({ field: `${at}.vehicle_id`, reason: 'must be 1-64 letters, digits, _ . : -' });
     } else if (ids.has(r.vehicle_id)) {
       problems.push({ field: `${at}.vehicle_id`, reason: `duplicates ${r.vehicle_id}` });
