@@ -232,16 +232,16 @@ export class FleetRuntime {
       await this.#log.append(allIssues.map((record) => ({ atMs: record.atMs, record })));
     }
     // Durable from here on: remember, score, tell listeners, publish.
+    // Issues of readings that were kept are counted by risk.observe below; the rest here.
+    const kept = new Set(checked.map((c) => c.reading.vehicleId));
     for (const issue of allIssues) {
       this.#issues.push(issue);
-      if (this.#issues.length > this.options.maxIssuesKept) this.#issues.shift();
-      if (
-        issue.vehicleId !== 'unknown' &&
-        !checked.some((c) => c.reading.vehicleId === issue.vehicleId)
-      ) {
+      if (issue.vehicleId !== 'unknown' && !kept.has(issue.vehicleId)) {
         this.risk.observeIssuesOnly(issue.vehicleId, issue.atMs, 1);
       }
     }
+    const over = this.#issues.length - this.options.maxIssuesKept;
+    if (over > 0) this.#issues.splice(0, over);
     for (const { reading, issues } of checked) {
       this.risk.observe(reading, issues.length);
       this.#remember(reading, nowMs);
