@@ -52,3 +52,15 @@ function gunzipBounded(body: Uint8Array, maxBytes: number): Promise<Uint8Array> 
     });
   });
 }
+
+/** Media type of the request without parameters, lower-cased; '' when absent. */
+export function mediaType(request: FastifyRequest): string {
+  const ct = request.headers['content-type'];
+  if (typeof ct !== 'string') return '';
+  return (ct.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+/** A raw body read as a buffer; no body at all is an empty request. */
+export function bytesOf(body: unknown): Uint8Array {
+  return body instanceof Uint8Array ? body : new Uint8Array(0);
+}

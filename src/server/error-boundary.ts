@@ -86,6 +86,24 @@ export function sendProblem(
 }
 
 /**
+ * What a failed request answers: the error as an OpsError, logged at the level it deserves (an
+ * unexpected one at error, with its cause kept in the log and a detail that names the request).
+ */
+export function reportError(error: unknown, request: FastifyRequest): OpsError {
+  const ops = toOpsError(error);
+  if (ops.code === 'INTERNAL') {
+    request.log.error({ err: error }, 'unhandled error');
+    return new OpsError(
+      'INTERNAL',
+      `internal error; the server log has the cause (request ${request.id})`,
+    );
+  }
+  if (ops.status >= 500) request.log.error({ err: error, code: ops.code }, 'request failed');
+  else request.log.debug({ code: ops.code, detail: ops.message }, 'request rejected');
+  return ops;
+}
+
+/**
  * Installs the error and not-found handlers. `notFound` may answer instead (the SPA fallback)
  * by returning true.
  */
@@ -93,21 +111,9 @@ export function installErrorBoundary(
   app: FastifyInstance,
   notFound: (request: FastifyRequest, reply: FastifyReply) => boolean,
 ): void {
-  app.setErrorHandler((error: unknown, request, reply) => {
-    let ops = toOpsError(error);
-    if (ops.code === 'INTERNAL') {
-      request.log.error({ err: error }, 'unhandled error');
-      ops = new OpsError(
-        'INTERNAL',
-        `internal error; the server log has the cause (request ${request.id})`,
-      );
-    } else if (ops.status >= 500) {
-      request.log.error({ err: error, code: ops.code }, 'request failed');
-    } else {
-      request.log.debug({ code: ops.code, detail: ops.message }, 'request rejected');
-    }
-    return sendProblem(reply, request, ops);
-  });
+  app.setErrorHandler((error: unknown, request, reply) =>
+    sendProblem(reply, request, reportError(error, request)),
+  );
 
   app.setNotFoundHandler((request, reply) => {
     if (notFound(request, reply)) return reply;

@@ -22,16 +22,9 @@ import {
   type IngestLimits,
   parseLineProtocolPrecision,
 } from '../ingest/index.ts';
-import { decodeContentEncoding } from './content-encoding.ts';
+import { bytesOf, decodeContentEncoding, mediaType } from './content-encoding.ts';
 import type { ServerContext } from './context.ts';
 import { InfluxQuerySchema, IngestResultSchema, problemResponses } from './schemas.ts';
-
-/** Media type of the request without parameters, lower-cased; '' when absent. */
-function mediaType(request: FastifyRequest): string {
-  const ct = request.headers['content-type'];
-  if (typeof ct !== 'string') return '';
-  return (ct.split(';')[0] ?? '').trim().toLowerCase();
-}
 
 function unsupported(request: FastifyRequest, accepted: readonly string[]): OpsError {
   const got = mediaType(request) || '(none)';
@@ -157,10 +150,4 @@ export function registerIngestRoutes(root: FastifyInstance, ctx: ServerContext):
       );
     }
   });
-}
-
-function bytesOf(body: unknown): Uint8Array {
-  if (body instanceof Uint8Array) return body;
-  // No body at all (no content-type, no bytes): decoders see an empty request.
-  return new Uint8Array(0);
 }

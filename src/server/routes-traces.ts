@@ -25,9 +25,9 @@ import {
   rpcCodeForHttpStatus,
 } from '../ingest/index.ts';
 import type { TraceIngest } from '../pipeline/index.ts';
-import { decodeContentEncoding } from './content-encoding.ts';
+import { bytesOf, decodeContentEncoding, mediaType } from './content-encoding.ts';
 import type { ServerContext } from './context.ts';
-import { sendProblem, toOpsError } from './error-boundary.ts';
+import { reportError, sendProblem } from './error-boundary.ts';
 import { invalidParameter, parseTimeMs } from './params.ts';
 import { problemResponses } from './schemas.ts';
 
@@ -90,17 +90,6 @@ const TraceSearchQuerySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TRACE_SEARCH_LIMIT })),
 });
 
-/** Media type of the request without parameters, lower-cased; '' when absent. */
-function mediaType(request: FastifyRequest): string {
-  const ct = request.headers['content-type'];
-  if (typeof ct !== 'string') return '';
-  return (ct.split(';')[0] ?? '').trim().toLowerCase();
-}
-
-function bytesOf(body: unknown): Uint8Array {
-  return body instanceof Uint8Array ? body : new Uint8Array(0);
-}
-
 export function registerTraceRoutes(
   root: FastifyInstance,
   ctx: ServerContext,
@@ -125,18 +114,7 @@ export function registerTraceRoutes(
     );
     // OTLP/HTTP: a protobuf client is answered in protobuf, errors included.
     scoped.setErrorHandler((error: unknown, request, reply) => {
-      let ops = toOpsError(error);
-      if (ops.code === 'INTERNAL') {
-        request.log.error({ err: error }, 'unhandled error');
-        ops = new OpsError(
-          'INTERNAL',
-          `internal error; the server log has the cause (request ${request.id})`,
-        );
-      } else if (ops.status >= 500) {
-        request.log.error({ err: error, code: ops.code }, 'request failed');
-      } else {
-        request.log.debug({ code: ops.code, detail: ops.message }, 'request rejected');
-      }
+      const ops = reportError(error, request);
       if (mediaType(request) !== PROTOBUF) return sendProblem(reply, request, ops);
       return reply
         .code(ops.status)
