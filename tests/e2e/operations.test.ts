@@ -78,7 +78,9 @@ describe.skipIf(skipReason !== undefined)(
         expect(['green', 'orange', 'red']).toContain(light);
         const queue = page.locator(`[data-queue="${s}"]`);
         expect(Number(await queue.getAttribute('data-capacity'))).toBeGreaterThan(0);
-        expect(Number(await queue.getAttribute('data-depth'))).toBeGreaterThanOrEqual(0);
+        const depth = await queue.getAttribute('data-depth');
+        expect(depth).not.toBeNull(); // Number(null) would pass the check below
+        expect(Number(depth)).toBeGreaterThanOrEqual(0);
       }
       // The overall light and its reason.
       expect(['green', 'orange', 'red']).toContain(
