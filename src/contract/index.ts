@@ -62,6 +62,14 @@ export {
   type TimelineAction,
   type TimelineEntry,
 } from './incident.ts';
+export type {
+  PipelineHealth,
+  PipelineIncident,
+  PipelineIncidentKind,
+  PipelineLight,
+  PipelineSloStatus,
+  StageHealth,
+} from './pipeline.ts';
 export {
   AGGREGATIONS,
   type Aggregation,

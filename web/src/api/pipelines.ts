@@ -1,72 +1,22 @@
 /**
  * @module
  * Pipeline health (docs/pipeline.md, docs/api.md "Pipelines"): `GET /api/v1/pipelines`, the
- * `pipelines` live stream and the demo control `POST /api/v1/pipelines/:name/simulate`. The shapes
- * mirror what the server sends (src/analytics/pipeline-health.ts); web code imports contract types
- * only, so they are declared here.
+ * `pipelines` live stream and the demo control `POST /api/v1/pipelines/:name/simulate`. The answer
+ * shapes are the contract's (src/contract/pipeline.ts).
  */
 import { useEffect, useState } from 'react';
+import type { PipelineHealth } from '../../../src/contract/index.ts';
 import { ApiError, getJson, sendJson } from './client.ts';
 import { errorText } from './hooks.ts';
 import { LiveStream } from './live.ts';
 
-export type PipelineLight = 'green' | 'orange' | 'red';
-
-export interface StageHealth {
-  readonly stage: string;
-  readonly light: PipelineLight;
-  readonly reason: string;
-  readonly queueDepth: number;
-  readonly queueCapacity: number;
-  readonly utilisation: number;
-  readonly dropsInWindow: number;
-  readonly throughputPerCycle: number;
-  readonly processingMs: number;
-  readonly normalProcessingMs: number;
-}
-
-export interface PipelineSloStatus {
-  readonly name: 'latency' | 'throughput';
-  readonly description: string;
-  readonly objective: number;
-  readonly sli: number;
-  readonly pass: boolean;
-  readonly budgetRemaining: number;
-  readonly burnShort: number;
-  readonly burnLong: number;
-  readonly good: number;
-  readonly total: number;
-}
-
-export interface PipelineIncident {
-  readonly id: string;
-  readonly pipeline: string;
-  readonly kind: 'queue_overflow' | 'latency_slo' | 'throughput_slo';
-  readonly stage?: string;
-  readonly status: 'active' | 'resolved';
-  readonly startedMs: number;
-  readonly lastBadMs: number;
-  readonly resolvedMs?: number;
-  readonly badCount: number;
-  readonly peak: number;
-  readonly capacity?: number;
-  readonly summary: string;
-}
-
-export interface PipelineHealth {
-  readonly pipeline: string;
-  readonly atMs: number;
-  readonly light: PipelineLight;
-  readonly reason: string;
-  readonly stages: readonly StageHealth[];
-  readonly slos: readonly PipelineSloStatus[];
-  readonly throughputPerCycle: number;
-  readonly latencyP95: number;
-  readonly latencyP99: number;
-  readonly signals: Readonly<Record<string, number>>;
-  readonly incidents: readonly PipelineIncident[];
-  readonly cycles: number;
-}
+export type {
+  PipelineHealth,
+  PipelineIncident,
+  PipelineLight,
+  PipelineSloStatus,
+  StageHealth,
+} from '../../../src/contract/index.ts';
 
 /** The signal types of the simulated pipeline, in the order the page lists them. */
 export const PIPELINE_SIGNALS = ['sales_activity', 'field_interaction', 'market_signal'] as const;
