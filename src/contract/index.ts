@@ -80,6 +80,15 @@ export {
   type SeriesPoints,
   type SeriesQuery,
 } from './query.ts';
+export {
+  REVIEW_STATUSES,
+  REVIEW_STREAMS,
+  type ReviewCandidate,
+  type ReviewItem,
+  type ReviewStats,
+  type ReviewStatus,
+  type ReviewStream,
+} from './review.ts';
 export { createRng, normal, type Rng } from './rng.ts';
 export { countSamples, type Point, type SampleBatch, type SeriesSamples } from './sample.ts';
 export {

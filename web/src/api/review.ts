@@ -1,56 +1,36 @@
 /**
  * @module
  * The human review queue (docs/review.md, docs/api.md "Review"): items sampled from the pipeline,
- * fleet and anomaly streams, their stats, and the claim / approve / reject verdicts. Shapes mirror
- * src/review/queue.ts (web code imports contract types only).
+ * fleet and anomaly streams, their stats, and the claim / approve / reject verdicts. Shapes:
+ * src/contract/review.ts.
  *
  * Live: the `item` events of `/api/v1/live/review` say something changed; the list and stats are
  * then fetched again with the page's filters (debounced), so the view is exactly what the server
  * holds and a filtered list stays filtered.
  */
 import { useEffect, useRef, useState } from 'react';
+import {
+  REVIEW_STATUSES,
+  REVIEW_STREAMS,
+  type ReviewItem,
+  type ReviewStats,
+  type ReviewStatus,
+  type ReviewStream,
+} from '../../../src/contract/review.ts';
 import { ApiError, getJson, sendJson } from './client.ts';
 import { errorText } from './hooks.ts';
 import { LiveStream } from './live.ts';
 
-export const REVIEW_STREAMS = ['pipeline', 'fleet', 'anomaly'] as const;
-export type ReviewStream = (typeof REVIEW_STREAMS)[number];
-export const REVIEW_STATUSES = ['pending', 'claimed', 'approved', 'rejected'] as const;
-export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
-
-export interface ReviewItem {
-  readonly id: string;
-  readonly stream: ReviewStream;
-  readonly itemId: string;
-  readonly subject: string;
-  readonly atMs: number;
-  readonly reason: string;
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly status: ReviewStatus;
-  readonly sampledAtMs: number;
-  readonly claimedBy?: string;
-  readonly claimedAtMs?: number;
-  readonly reviewedBy?: string;
-  readonly reviewedAtMs?: number;
-  readonly verdictReason?: string;
-}
-
-export interface ReviewStats {
-  readonly pending: number;
-  readonly claimed: number;
-  readonly reviewed: number;
-  readonly approved: number;
-  readonly rejected: number;
-  readonly rejectionRate: number;
-  readonly medianTimeToReviewMs?: number;
-  readonly p90TimeToReviewMs?: number;
-  readonly byStream?: Readonly<
-    Record<ReviewStream, { pending: number; reviewed: number; rejected: number }>
-  >;
-  readonly sampled: number;
-  readonly seen: number;
-  readonly rate: number;
-}
+// The answer shapes are the contract's; src/contract/review.ts imports nothing, so taking its
+// value lists keeps the server's schema library out of the bundle.
+export {
+  REVIEW_STATUSES,
+  REVIEW_STREAMS,
+  type ReviewItem,
+  type ReviewStats,
+  type ReviewStatus,
+  type ReviewStream,
+} from '../../../src/contract/review.ts';
 
 export interface ReviewFilter {
   readonly statuses: readonly ReviewStatus[];
