@@ -4,7 +4,7 @@
  * decode → append → publish path as HTTP ingest, so what the dashboard shows is exactly what an
  * external producer would get. On start it backfills recent history so charts are not empty.
  */
-import type { Clock, SampleBatch, TelemetryEvent } from '../contract/index.ts';
+import type { Clock, SampleBatch } from '../contract/index.ts';
 import { decodeEventArray, defaultIngestLimits } from '../ingest/index.ts';
 import type { Bus } from '../pipeline/index.ts';
 import { createCloudSimulator } from '../simulate/index.ts';
@@ -37,24 +37,7 @@ const BACKFILL_SLICE_MS = 30 * 60_000;
  * the simulator's default names. In the demo the simulated services play the platform around the
  * shop under their own names, so the overview never adds the two together.
  */
-const DEMO_SERVICE_NAMES: Readonly<Record<string, string>> = {
-  frontend: 'gateway',
-  checkout: 'orders',
-  payment: 'billing',
-  inventory: 'search',
-  shipping: 'notifications',
-};
-
-function renameService(e: TelemetryEvent): TelemetryEvent {
-  const service = e.tags?.service;
-  const renamed = service === undefined ? undefined : DEMO_SERVICE_NAMES[service];
-  if (renamed === undefined) return e;
-  return {
-    ...e,
-    source_id: DEMO_SERVICE_NAMES[e.source_id] ?? e.source_id,
-    tags: { ...e.tags, service: renamed },
-  };
-}
+const DEMO_SERVICE_NAMES = ['gateway', 'orders', 'billing', 'search', 'notifications'];
 
 export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const nowMs = o.clock.nowMs();
@@ -67,13 +50,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     durationMs: Number.POSITIVE_INFINITY,
     intervalMs: o.intervalMs,
     services: o.services,
+    names: DEMO_SERVICE_NAMES,
     // A demo should show trouble soon: more incidents than the simulator's default 4 a day.
     incidentsPerDay: 12,
     incidentWarmupMs: 0,
   });
 
   const ingest = async (fromMs: number, toMs: number): Promise<number> => {
-    const events = sim.eventsBetween(fromMs, toMs).map(renameService);
+    const events = sim.eventsBetween(fromMs, toMs);
     if (events.length === 0) return 0;
     const decoded = decodeEventArray(events, defaultIngestLimits(o.clock.nowMs()));
     if (!decoded.ok) {

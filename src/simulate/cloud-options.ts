@@ -19,6 +19,11 @@ export interface CloudSimulatorOptions {
   readonly intervalMs: number;
   /** How many services (1..1000). Named frontend, checkout, payment, inventory, shipping, svc-6... */
   readonly services: number;
+  /**
+   * Names of the first services (the rest keep the default names); the demo uses its own so its
+   * simulated services never share a name with the demo shop's real ones.
+   */
+  readonly names: readonly string[];
   /** Regions, assigned to services round-robin; each service's events carry `tags.region`. */
   readonly regions: readonly CloudRegion[];
   /**
@@ -48,6 +53,7 @@ export function defaultCloudSimulatorOptions(): CloudSimulatorOptions {
     durationMs: DAY_MS,
     intervalMs: 10_000,
     services: 5,
+    names: [],
     regions: [{ name: 'eu-west-1', utcOffsetHours: 0 }],
     schedule: 'seeded',
     incidentsPerDay: 4,
@@ -75,6 +81,13 @@ export function validateCloudSimulatorOptions(o: CloudSimulatorOptions): Problem
   if (!(Number.isSafeInteger(o.services) && o.services >= 1 && o.services <= MAX_SERVICES)) {
     bad('services', `must be an integer in 1..${MAX_SERVICES}, got ${o.services}`);
   }
+  const seen = new Set<string>();
+  o.names.forEach((n, i) => {
+    if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(n))
+      bad(`names[${i}]`, 'must be 1-128 letters, digits, _ . : -');
+    else if (seen.has(n)) bad(`names[${i}]`, `duplicates ${n}`);
+    seen.add(n);
+  });
   o.regions.forEach((r, i) => {
     if (r.name.length === 0) bad(`regions[${i}].name`, 'must not be empty');
     if (!(Math.abs(r.utcOffsetHours) <= 14)) {
@@ -96,7 +109,7 @@ export function validateCloudSimulatorOptions(o: CloudSimulatorOptions): Problem
     if (!INCIDENT_KINDS.includes(k)) bad(`incidentKinds[${i}]`, `unknown kind ${String(k)}`);
   }
   if (o.schedule !== 'seeded') {
-    const names = serviceNames(Math.min(Math.max(0, o.services), MAX_SERVICES));
+    const names = serviceNames(Math.min(Math.max(0, o.services), MAX_SERVICES), o.names);
     o.schedule.forEach((s, i) => {
       const at = `schedule[${i}]`;
       if (!names.includes(s.service)) {

@@ -13,10 +13,10 @@ export interface CloudRegion {
 
 const NAMED_SERVICES = ['frontend', 'checkout', 'payment', 'inventory', 'shipping'] as const;
 
-/** frontend, checkout, payment, inventory, shipping, svc-6, svc-7, ... */
-export function serviceNames(count: number): string[] {
+/** frontend, checkout, payment, inventory, shipping, svc-6, svc-7, ...; `given` names come first. */
+export function serviceNames(count: number, given: readonly string[] = []): string[] {
   const names: string[] = [];
-  for (let i = 0; i < count; i++) names.push(serviceName(i));
+  for (let i = 0; i < count; i++) names.push(given[i] ?? serviceName(i));
   return names;
 }
 
@@ -51,6 +51,7 @@ export function serviceProfile(
   seed: number,
   index: number,
   regions: readonly CloudRegion[],
+  name: string = serviceName(index),
 ): ServiceProfile {
   const rng = rngAt(seed, PROFILE_STREAM, index);
   const u = (): number => rng.next();
@@ -59,7 +60,7 @@ export function serviceProfile(
   const region = regions.length === 0 ? undefined : regions[index % regions.length];
   return {
     index,
-    name: serviceName(index),
+    name,
     region: region?.name,
     utcOffsetHours: region?.utcOffsetHours ?? 0,
     peakRps: roundTo((150 + 250 * u()) * trafficShare, 1),

@@ -420,3 +420,32 @@ describe('options', () => {
     }
   });
 });
+
+describe('service names', () => {
+  it('names the first services as given and keeps the defaults after them', () => {
+    const sim = createCloudSimulator({
+      startMs: Date.UTC(2026, 0, 1),
+      durationMs: 60_000,
+      services: 6,
+      names: ['gateway', 'orders'],
+    });
+    expect(sim.services.map((s) => s.name)).toEqual([
+      'gateway',
+      'orders',
+      'payment',
+      'inventory',
+      'shipping',
+      'svc-6',
+    ]);
+    const tagged = new Set(
+      sim.eventsBetween(sim.startMs, sim.startMs + 10_000).map((e) => e.tags?.service),
+    );
+    expect(tagged.has('gateway') && !tagged.has('frontend')).toBe(true);
+  });
+
+  it('refuses duplicate or malformed names, naming each', () => {
+    expect(() => createCloudSimulator({ names: ['a', 'a', 'b c'] })).toThrow(
+      /names\[1\] duplicates a; names\[2\] must be/,
+    );
+  });
+});

@@ -67,10 +67,8 @@ export class CloudSimulator {
     this.startMs = options.startMs;
     this.endMs = options.startMs + options.durationMs;
     this.intervalMs = options.intervalMs;
-    const profiles: ServiceProfile[] = [];
-    for (let i = 0; i < options.services; i++) {
-      profiles.push(serviceProfile(options.seed, i, options.regions));
-    }
+    const names = serviceNames(options.services, options.names);
+    const profiles = names.map((name, i) => serviceProfile(options.seed, i, options.regions, name));
     this.services = profiles;
     this.#tags = profiles.map((p) =>
       p.region === undefined ? { service: p.name } : { service: p.name, region: p.region },
@@ -78,7 +76,7 @@ export class CloudSimulator {
     if (options.schedule === 'seeded') {
       this.#schedule = {
         seed: options.seed,
-        services: serviceNames(options.services),
+        services: names,
         incidentsPerDay: options.incidentsPerDay,
         minDurationMs: options.incidentMinDurationMs,
         maxDurationMs: options.incidentMaxDurationMs,
