@@ -95,6 +95,16 @@ describe('fleet risk', () => {
     expect(a?.factors[0]?.detail).toMatch(/rising 6\.0 °F per hour/);
   });
 
+  it('an engine warming up over its first 20 minutes is not a coolant trend', () => {
+    const risk = new FleetRisk();
+    risk.setBaseline('truck-02', { coolant_temp_f: 198, vibration_score: 1.3 });
+    // From 10 °F under baseline up to it in 20 minutes: a slope of 30 °F/h if extrapolated.
+    for (let i = 0; i < 1200; i++) {
+      risk.observe(r(i, { ...calm, coolant_temp_f: 188 + (i / 1200) * 10 }, 'truck-02'));
+    }
+    expect(risk.assess('truck-02')?.factors).toEqual([]);
+  });
+
   it('data-quality issues count as a sensor factor', () => {
     const risk = new FleetRisk();
     for (let i = 0; i < 100; i++) risk.observe(r(i, calm), i % 10 === 0 ? 1 : 0);

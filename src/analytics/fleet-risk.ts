@@ -427,7 +427,10 @@ export function bandOf(
         : 'low';
 }
 
-/** Least-squares slope per hour of per-minute values (undefined with under 10 minutes). */
+/**
+ * Least-squares slope per hour of per-minute values; undefined with under 30 minutes, because a
+ * shorter slope extrapolated to an hour mostly measures an engine warming up or noise.
+ */
 function trendPerHour(
   minutes: readonly Minute[],
   value: (m: Minute) => number | undefined,
@@ -441,7 +444,7 @@ function trendPerHour(
       ys.push(y);
     }
   }
-  if (xs.length < 10) return undefined;
+  if (xs.length < 30) return undefined;
   const n = xs.length;
   const mx = xs.reduce((s, x) => s + x, 0) / n;
   const my = ys.reduce((s, y) => s + y, 0) / n;
